@@ -1,0 +1,26 @@
+#pragma once
+// Recall@K on the next time slice: for every user with validation edges, rank
+// all items by dot product (training positives excluded) and count how many
+// of the user's distinct validation items are in the top K; average over users.
+#include <cstdint>
+#include <map>
+#include <utility>
+#include <vector>
+
+namespace bcemb {
+
+class BipartiteGraph;
+
+struct RecallResult {
+  std::map<int, double> recall;  // K -> mean recall
+  int64_t users = 0;             // users evaluated
+  double at(int k) const;
+};
+
+// user_emb: num_users x d, item_emb: num_items x d (row-major float32).
+// val: (user, item) pairs. exclude: training positives (may be null).
+RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t num_users, int64_t num_items, int64_t d,
+                         const std::vector<std::pair<int32_t, int32_t>>& val, const BipartiteGraph* exclude,
+                         const std::vector<int>& ks = {10, 20, 50, 100});
+
+}  // namespace bcemb

@@ -1,0 +1,55 @@
+#pragma once
+// What an L-layer GNN must compute to produce embeddings for some target
+// nodes: S_L = targets, S_{l-1} = S_l plus the neighbours of S_l, down to S_1.
+// Nodes are listed once, in one local order where every S_l is a prefix of
+// S_{l-1}, so a layer's "self" rows are the first |S_l| rows of its input.
+//
+// Layer 1 needs no S_0: node inputs are sparse over the model's input table
+// (node_inputs.h), so a node's own input row and the mean of its neighbours'
+// input rows are rows of two sparse matrices precomputed for the whole graph;
+// the plan gathers them for S_1.
+// A training batch computes only its plan; evaluation uses the full plan.
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "bcemb/graph/csr.h"
+
+namespace bcemb {
+
+class BipartiteGraph;
+
+struct ComputationPlan {
+  std::vector<int32_t> nodes;         // S_1 in local order (global node ids)
+  std::vector<int64_t> layer_rows;    // |S_1|, ..., |S_L|
+  std::vector<SparsePairPtr> blocks;  // blocks[i]: |S_{i+2}| x |S_{i+1}| mean aggregation
+  SparsePairPtr self_inputs;          // |S_1| x table rows: the nodes' own inputs
+  SparsePairPtr neigh_inputs;         // |S_1| x table rows: mean of their neighbours' inputs
+  int layers() const { return static_cast<int>(layer_rows.size()); }
+  int64_t num_targets() const { return layer_rows.back(); }
+};
+
+// The graph-wide pieces plans are cut from.
+struct PlanSource {
+  PlanSource(const BipartiteGraph& graph, const CsrMatrix& node_inputs);
+  const BipartiteGraph& graph;
+  SparsePairPtr inputs;        // node inputs
+  SparsePairPtr neigh_inputs;  // adjacency @ node inputs
+  ComputationPlan full_plan(int layers) const;  // every node, every layer
+};
+
+// Builds batch plans with reusable scratch (no O(num_nodes) clears per batch).
+class PlanBuilder {
+ public:
+  explicit PlanBuilder(const PlanSource& source);
+  // targets must be distinct global node ids.
+  ComputationPlan plan(const std::vector<int32_t>& targets, int layers);
+
+ private:
+  const PlanSource& source_;
+  std::vector<int32_t> local_;
+  std::vector<uint32_t> stamp_;
+  uint32_t epoch_ = 0;
+};
+
+}  // namespace bcemb

@@ -1,0 +1,36 @@
+#pragma once
+// PinSAGE-style GNN on the bipartite user-item graph.
+//   inputs: users share one learned vector; an item's input is the sum over
+//           attribute kinds of the mean of its attribute-value embeddings;
+//   layers: h' = W_self h_i + W_neigh mean_{j in N(i)} h_j + b, BatchNorm after
+//           every layer, ReLU between layers (none after the last).
+// forward() evaluates a ComputationPlan: a batch computes only the nodes its
+// targets depend on; the full plan gives every node's embedding.
+#include <torch/torch.h>
+
+#include "bcemb/graph/computation_plan.h"
+
+namespace bcemb {
+
+struct PinSageConfig {
+  int64_t dim = 256;
+  int layers = 2;
+  int64_t table_rows = 1;  // InputSchema::table_rows()
+};
+
+class PinSageImpl : public torch::nn::Module {
+ public:
+  explicit PinSageImpl(const PinSageConfig& config);
+  // Embeddings of the plan's targets, |S_L| x dim.
+  torch::Tensor forward(const ComputationPlan& plan);
+  const PinSageConfig& config() const { return config_; }
+
+ private:
+  PinSageConfig config_;
+  torch::Tensor table_;  // row 0: shared user vector; then attribute values
+  std::vector<torch::nn::Linear> self_, neigh_;
+  std::vector<torch::nn::BatchNorm1d> norms_;
+};
+TORCH_MODULE(PinSage);
+
+}  // namespace bcemb

@@ -1,0 +1,25 @@
+#pragma once
+// What one fit of one version reports (torch-free, for the CLI and reports).
+#include <vector>
+
+#include "bcemb/eval/recall.h"
+
+namespace bcemb {
+
+struct CurvePoint {
+  int epoch = 0;
+  double loss = 0;
+  double recall = -1;     // primary K, -1 when not evaluated (post hoc)
+  double alignment = -1;  // full-graph alignment loss, -1 without alignment
+  double train_seconds = 0;
+};
+
+struct FitResult {
+  int best_epoch = 0;
+  RecallResult recall;       // at the best epoch (empty for post hoc)
+  double alignment = -1;     // at the best epoch
+  std::vector<CurvePoint> curve;
+  double train_seconds = 0;  // optimisation only, evaluation excluded
+};
+
+}  // namespace bcemb

@@ -1,0 +1,78 @@
+#pragma once
+// The one training loop of bcemb. Every strategy's version k is a VersionFit
+// configured by what to train:
+//   - the model M_k with BPR (+ weight decay on the batch embeddings), or not
+//     (post hoc: M_k frozen, its embeddings precomputed);
+//   - optionally a backward transform B_k with an alignment loss against
+//     z_{k-1} (the frozen previous model on version k's graph), weighted by
+//     lambda when trained jointly with M_k.
+// Epochs sample BPR triples; the alignment is evaluated on the batch's users,
+// positive and negative items. The best epoch is kept: by validation
+// Recall@K when M_k trains (after a warm-up if aligned), else by alignment error.
+#include <torch/torch.h>
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "bcemb/compat/transform.h"
+#include "bcemb/eval/recall.h"
+#include "bcemb/model/pinsage.h"
+#include "bcemb/train/bpr_sampler.h"
+#include "bcemb/train/fit_result.h"
+#include "bcemb/train/train_config.h"
+#include "bcemb/train/version_graph.h"
+
+namespace bcemb {
+
+struct AlignmentTarget {
+  AlignmentLoss loss = AlignmentLoss::None;
+  torch::Tensor z_prev;                     // all nodes of version k's graph, d_{k-1} wide
+  std::vector<torch::Tensor> frozen_chain;  // B_{k-1}, ..., B_1
+};
+
+// One mini-batch: distinct target nodes and where each triple's rows are.
+struct Batch {
+  std::vector<int32_t> targets;  // global node ids
+  torch::Tensor user_rows, pos_rows, neg_rows;
+  torch::Tensor user_nodes, pos_nodes, neg_nodes;  // global node ids (for frozen tables)
+};
+
+class VersionFit {
+ public:
+  // model: trained unless `frozen_z` is given (post hoc). transform: may be empty.
+  VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform transform, const AlignmentTarget* align,
+             const TrainConfig& config, uint64_t seed, std::optional<torch::Tensor> frozen_z = std::nullopt);
+
+  Batch make_batch(const BprTriples& t, size_t begin, size_t end);
+  double step(const Batch& batch);  // one optimiser step; returns the batch loss
+  CurvePoint evaluate(int epoch);   // eval-mode metrics on the whole graph
+  // epochs: training epochs; label: progress prefix on stderr.
+  FitResult run(int epochs, const std::string& label);
+  torch::optim::Optimizer& optimizer() { return *optimizer_; }
+
+ private:
+  bool trains_model() const { return !frozen_z_.has_value(); }
+  const VersionGraph& vg_;
+  PinSage model_;
+  BackwardTransform transform_;
+  const AlignmentTarget* align_;
+  const TrainConfig& config_;
+  std::optional<torch::Tensor> frozen_z_;
+  BprSampler sampler_;
+  PlanBuilder planner_;
+  std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<int32_t> slot_;
+  std::vector<uint32_t> stamp_;
+  uint32_t batch_no_ = 0;
+};
+
+// M(G) for every node of the graph, eval mode, no gradient: num_nodes x dim.
+torch::Tensor embed_all(PinSage& model, const VersionGraph& vg);
+
+// Parameter and buffer values of a module, for keeping the best epoch.
+std::vector<torch::Tensor> snapshot(const torch::nn::Module& m);
+void restore(torch::nn::Module& m, const std::vector<torch::Tensor>& state);
+
+}  // namespace bcemb

@@ -1,0 +1,47 @@
+#pragma once
+// Trains strategies version by version on one dataset and writes run
+// directories. Shared work is done once: version 0 (the same for every
+// strategy), M_0 applied to every version's graph (fix-m0 and the alignment
+// error reference), and the from-scratch BPR models that no-bc and the
+// post-hoc strategies have in common. With a cache folder those models are
+// also kept on disk, and a complete run directory is reused, not retrained.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bcemb/compat/strategy.h"
+#include "bcemb/data/dataset.h"
+#include "bcemb/graph/node_inputs.h"
+#include "bcemb/train/run_dir.h"
+#include "bcemb/train/train_config.h"
+#include "bcemb/versions/time_slices.h"
+
+namespace bcemb {
+
+class Workbench {
+ public:
+  // cache_dir: where shared models are kept between invocations ("" = memory only).
+  Workbench(const Dataset& ds, const SliceSpec& slices, const TrainConfig& config, std::string cache_dir = "");
+  ~Workbench();
+  Workbench(const Workbench&) = delete;
+  Workbench& operator=(const Workbench&) = delete;
+
+  const std::vector<Version>& versions() const;
+  const InputSchema& schema() const;
+  // Identifies data + slices + config; a run directory made under another one is not reused.
+  const std::string& fingerprint() const;
+
+  // Trains every version of a strategy and writes run_dir; a complete run
+  // directory with the same fingerprint is returned as is unless force.
+  StrategyResult run(const StrategySpec& strategy, const std::string& run_dir, bool force = false);
+
+  // Trains version k's model from scratch with BPR alone and reports the fit
+  // (the speed benchmark's unit of work); nothing is written or cached.
+  FitResult train_scratch(int version);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace bcemb

@@ -1,0 +1,89 @@
+// bcemb data inspect: totals and per-version statistics of a dataset.
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "bcemb/versions/time_slices.h"
+#include "commands.h"
+#include "flags.h"
+
+namespace bcemb::cli {
+
+namespace {
+
+nlohmann::json inspect(const Dataset& ds, const std::vector<Version>& versions) {
+  nlohmann::json j;
+  j["name"] = ds.name;
+  j["users"] = ds.num_users();
+  j["items"] = ds.num_items();
+  j["interactions"] = ds.interactions.size();
+  if (!ds.interactions.empty()) {
+    j["first_time"] = ds.interactions.front().time;
+    j["last_time"] = ds.interactions.back().time;
+  }
+  j["item_attributes"] = nlohmann::json::object();
+  for (const auto& a : ds.item_attributes) {
+    int64_t with = 0;
+    for (int32_t i = 0; i < ds.num_items(); ++i) with += a.count(i) > 0;
+    j["item_attributes"][a.kind] = {{"values", a.values.size()}, {"items_with_value", with}};
+  }
+  j["user_attributes"] = nlohmann::json::object();
+  for (const auto& a : ds.user_attributes) {
+    int64_t with = 0;
+    for (const int32_t v : a.value_of_user) with += v >= 0;
+    j["user_attributes"][a.kind] = {{"values", a.values.size()}, {"users_with_value", with}};
+  }
+  j["versions"] = nlohmann::json::array();
+  for (const auto& v : versions)
+    j["versions"].push_back({{"version", v.index},
+                             {"users", v.num_users},
+                             {"items", v.num_items},
+                             {"train_edges", v.train.size()},
+                             {"val_edges", v.val.size()},
+                             {"new_users", v.new_users()},
+                             {"new_items", v.new_items()}});
+  return j;
+}
+
+void print_text(const nlohmann::json& j) {
+  std::cout << "dataset       " << j["name"].get<std::string>() << "\n"
+            << "users         " << j["users"] << "\n"
+            << "items         " << j["items"] << "\n"
+            << "interactions  " << j["interactions"] << "\n";
+  for (const auto& [kind, a] : j["item_attributes"].items())
+    std::cout << "item attribute " << kind << ": " << a["values"] << " values, on " << a["items_with_value"] << " items\n";
+  for (const auto& [kind, a] : j["user_attributes"].items())
+    std::cout << "user attribute " << kind << ": " << a["values"] << " values, on " << a["users_with_value"] << " users\n";
+  std::cout << "\nversion  users  items  train_edges  val_edges  new_users  new_items\n";
+  for (const auto& v : j["versions"]) {
+    auto col = [&](const char* key, int width) { std::cout << std::setw(width) << v[key].get<int64_t>(); };
+    col("version", 7);
+    col("users", 7);
+    col("items", 7);
+    col("train_edges", 13);
+    col("val_edges", 11);
+    col("new_users", 11);
+    col("new_items", 11);
+    std::cout << "\n";
+  }
+}
+
+}  // namespace
+
+void register_data(CLI::App& app) {
+  auto* data = app.add_subcommand("data", "inspect datasets");
+  data->require_subcommand(1);
+  auto* cmd = data->add_subcommand("inspect", "totals and per-version statistics");
+  auto flags = std::make_shared<DataFlags>();
+  auto json = std::make_shared<bool>(false);
+  flags->add(cmd);
+  cmd->add_flag("--json", *json, "print JSON instead of text");
+  cmd->callback([flags, json] {
+    const Dataset ds = flags->load_dataset();
+    const auto j = inspect(ds, make_versions(ds, flags->slices()));
+    if (*json) std::cout << j.dump(2) << "\n";
+    else print_text(j);
+  });
+}
+
+}  // namespace bcemb::cli

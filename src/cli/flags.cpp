@@ -1,0 +1,120 @@
+#include "flags.h"
+
+#include <sstream>
+
+#include "bcemb/util/error.h"
+#include "bcemb/util/progress.h"
+#include "bcemb/util/threads.h"
+
+namespace bcemb::cli {
+
+std::vector<double> parse_double_list(const std::string& s, const std::string& flag) {
+  std::vector<double> out;
+  std::stringstream ss(s);
+  std::string tok;
+  while (std::getline(ss, tok, ',')) {
+    float v;
+    if (!parse_float(tok, v)) throw Error(flag + ": '" + tok + "' is not a number");
+    out.push_back(std::stod(tok));
+  }
+  return out;
+}
+
+std::vector<int64_t> parse_int_list(const std::string& s, const std::string& flag) {
+  std::vector<int64_t> out;
+  std::stringstream ss(s);
+  std::string tok;
+  while (std::getline(ss, tok, ',')) {
+    int64_t v;
+    if (!parse_int64(tok, v)) throw Error(flag + ": '" + tok + "' is not an integer");
+    out.push_back(v);
+  }
+  return out;
+}
+
+void DataFlags::add(CLI::App* app) {
+  app->add_option("--format", load.format, "amazon | movielens | csv | synthetic")->capture_default_str();
+  app->add_option("--path", load.path, "data folder or file (not for synthetic)");
+  app->add_flag("--skip-bad-lines", load.skip_bad_lines, "skip malformed lines (reported) instead of failing");
+  app->add_option("--user-col", load.csv.user_col, "csv: user column")->capture_default_str();
+  app->add_option("--item-col", load.csv.item_col, "csv: item column")->capture_default_str();
+  app->add_option("--rating-col", load.csv.rating_col, "csv: rating column (absent: rating 1)")->capture_default_str();
+  app->add_option("--time-col", load.csv.time_col, "csv: time column (unix seconds or ISO-8601)")->capture_default_str();
+  app->add_option("--delimiter", delimiter, "csv: field delimiter (default from the extension; 'tab' for TAB)");
+  app->add_option("--item-attrs", load.csv.item_attr_path, "csv: item attribute file (item,kind,value or wide)");
+  app->add_option("--attr-columns", load.csv.attr_columns, "csv: multi-valued attribute columns, e.g. genres")
+      ->delimiter(',');
+  app->add_option("--value-sep", value_sep, "csv: separator inside multi-valued columns")->capture_default_str();
+  app->add_option("--users", load.synthetic.users, "synthetic: users")->capture_default_str();
+  app->add_option("--items", load.synthetic.items, "synthetic: items")->capture_default_str();
+  app->add_option("--interactions", load.synthetic.interactions, "synthetic: interactions")->capture_default_str();
+  app->add_option("--data-seed", load.synthetic.seed, "synthetic: generator seed")->capture_default_str();
+  app->add_option("--cuts", cuts, "version cut points as fractions of the time-ordered stream")->capture_default_str();
+  app->add_option("--cut-times", cut_times, "version cut points as unix timestamps (instead of --cuts)");
+}
+
+SliceSpec DataFlags::slices() const {
+  SliceSpec s;
+  if (!cut_times.empty()) {
+    s.timestamps = parse_int_list(cut_times, "--cut-times");
+  } else {
+    s.fractions = parse_double_list(cuts, "--cuts");
+  }
+  return s;
+}
+
+Dataset DataFlags::load_dataset() const {
+  LoadOptions o = load;
+  if (delimiter == "tab" || delimiter == "\\t") o.csv.delimiter = '\t';
+  else if (delimiter.size() == 1) o.csv.delimiter = delimiter[0];
+  else if (!delimiter.empty()) throw Error("--delimiter must be one character or 'tab'");
+  if (value_sep.size() != 1) throw Error("--value-sep must be one character");
+  o.csv.value_separator = value_sep[0];
+  LoadReport report;
+  Dataset ds = bcemb::load_dataset(o, &report);
+  for (const auto& n : report.notes) log_line(n);
+  if (report.skipped > 0) log_line(report.summary());
+  if (ds.interactions.empty()) throw Error("no interactions loaded from " + (o.path.empty() ? o.format : o.path));
+  return ds;
+}
+
+void add_threads_flag(CLI::App* app, int& threads) {
+  app->add_option("--threads", threads, "threads for libtorch and BLAS (default: BCEMB_THREADS or all cores)");
+}
+
+void apply_threads(int threads) { set_threads(threads > 0 ? threads : default_threads()); }
+
+void TrainFlags::add(CLI::App* app) {
+  app->add_option("--dims", dims, "embedding dimension per version")->capture_default_str();
+  app->add_option("--layers", layers, "GNN layers per version")->capture_default_str();
+  app->add_option("--epochs", config.epochs, "training epochs per version")->capture_default_str();
+  app->add_option("--eval-every", config.eval_every, "evaluate Recall@K every N epochs")->capture_default_str();
+  app->add_option("--warmup", config.warmup_epochs, "aligned fits pick their best epoch after this many")
+      ->capture_default_str();
+  app->add_option("--posthoc-epochs", config.posthoc_epochs, "epochs of post-hoc B fitting (0 = 100)")
+      ->capture_default_str();
+  app->add_option("--batch-size", config.batch_size, "BPR batch size")->capture_default_str();
+  app->add_option("--lr", config.lr, "Adam learning rate")->capture_default_str();
+  app->add_option("--weight-decay", config.weight_decay, "L2 weight on batch embeddings")->capture_default_str();
+  app->add_option("--lambda", config.lambda, "alignment loss weight")->capture_default_str();
+  app->add_option("--seed", config.seed, "training seed")->capture_default_str();
+  app->add_option("--item-id-feature", config.item_id_feature, "auto | on | off: per-item id embedding")
+      ->capture_default_str();
+  add_threads_flag(app, threads);
+}
+
+TrainConfig TrainFlags::resolve() const {
+  TrainConfig c = config;
+  const auto d = parse_int_list(dims, "--dims");
+  const auto l = parse_int_list(layers, "--layers");
+  if (d.size() != l.size() && l.size() != 1)
+    throw Error("--dims has " + std::to_string(d.size()) + " entries but --layers has " + std::to_string(l.size()));
+  c.models.clear();
+  for (size_t k = 0; k < d.size(); ++k)
+    c.models.push_back({d[k], static_cast<int>(l.size() == 1 ? l[0] : l[k])});
+  c.validate();
+  apply_threads(threads);
+  return c;
+}
+
+}  // namespace bcemb::cli

@@ -1,0 +1,38 @@
+#pragma once
+// Flag groups shared by the subcommands (CLI11).
+#include <CLI/CLI.hpp>
+#include <string>
+
+#include "bcemb/data/loaders.h"
+#include "bcemb/train/train_config.h"
+#include "bcemb/versions/time_slices.h"
+
+namespace bcemb::cli {
+
+struct DataFlags {
+  LoadOptions load;
+  std::string delimiter;
+  std::string value_sep = "|";
+  std::string cuts = "0.5,0.6,0.7,0.8,0.9,1.0";
+  std::string cut_times;
+  void add(CLI::App* app);
+  SliceSpec slices() const;
+  Dataset load_dataset() const;  // prints the bad-line report on stderr
+};
+
+struct TrainFlags {
+  TrainConfig config;
+  std::string dims = "256,320,384,448,512";
+  std::string layers = "2,2,3,3,3";
+  int threads = 0;
+  void add(CLI::App* app);
+  TrainConfig resolve() const;  // also applies --threads
+};
+
+void add_threads_flag(CLI::App* app, int& threads);
+void apply_threads(int threads);  // 0 = default
+
+std::vector<double> parse_double_list(const std::string& s, const std::string& flag);
+std::vector<int64_t> parse_int_list(const std::string& s, const std::string& flag);
+
+}  // namespace bcemb::cli

@@ -1,0 +1,148 @@
+// Generic delimited interactions with a header line; columns chosen by name.
+#include <algorithm>
+#include <filesystem>
+
+#include "bcemb/data/loaders.h"
+#include "bcemb/io/line_reader.h"
+#include "bcemb/util/error.h"
+
+namespace bcemb {
+
+namespace {
+
+char delimiter_for(const std::string& path, char requested) {
+  if (requested != 0) return requested;
+  std::string p = path;
+  if (p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0) p.resize(p.size() - 3);
+  const std::string ext = std::filesystem::path(p).extension().string();
+  return ext == ".tsv" || ext == ".tab" || ext == ".txt" ? '\t' : ',';
+}
+
+struct Header {
+  std::vector<std::string> names;
+  int find(const std::string& name) const {
+    auto it = std::find(names.begin(), names.end(), name);
+    return it == names.end() ? -1 : static_cast<int>(it - names.begin());
+  }
+};
+
+Header read_header(LineReader& in, char delim) {
+  std::string line;
+  if (!in.next(line)) throw InputError(in.path(), 1, "", "empty file, expected a header line");
+  Header h{split_fields(line, delim, true)};
+  for (auto& n : h.names) {
+    if (!n.empty() && static_cast<unsigned char>(n[0]) == 0xEF && n.size() >= 3) n = n.substr(3);  // UTF-8 BOM
+  }
+  return h;
+}
+
+int require_column(const Header& h, const std::string& name, const std::string& path, const std::string& flag) {
+  const int c = h.find(name);
+  if (c < 0) {
+    std::string have;
+    for (const auto& n : h.names) have += (have.empty() ? "" : ", ") + n;
+    throw InputError(path, 1, name, "no such column in the header (have: " + have + "); choose it with " + flag);
+  }
+  return c;
+}
+
+void add_multi_values(DatasetBuilder& b, const std::string& item, const std::string& kind, const std::string& cell,
+                      char sep) {
+  for (const auto& v : split_fields(cell, sep, false))
+    if (!v.empty()) b.add_item_attribute(item, kind, v);
+}
+
+void load_item_attributes(DatasetBuilder& b, const CsvOptions& o, BadLines& bad) {
+  const std::string& path = o.item_attr_path;
+  const char delim = delimiter_for(path, o.delimiter);
+  LineReader in(path);
+  const Header h = read_header(in, delim);
+  // The item column is named as in the interactions file, or plainly "item".
+  const int item_c = h.find(o.item_col) >= 0 ? h.find(o.item_col) : require_column(h, "item", path, "--item-col");
+  const int kind_c = h.find("kind"), value_c = h.find("value");
+  const bool long_form = kind_c >= 0 && value_c >= 0 && o.attr_columns.empty();
+  std::vector<std::pair<int, std::string>> wide;
+  if (!long_form) {
+    if (o.attr_columns.empty()) {
+      for (size_t c = 0; c < h.names.size(); ++c)
+        if (static_cast<int>(c) != item_c) wide.emplace_back(static_cast<int>(c), h.names[c]);
+    } else {
+      for (const auto& name : o.attr_columns) wide.emplace_back(require_column(h, name, path, "--attr-columns"), name);
+    }
+  }
+  std::string line;
+  while (in.next(line)) {
+    if (line.empty()) continue;
+    const auto f = split_fields(line, delim, true);
+    if (f.size() != h.names.size()) {
+      bad.bad(path, in.line_number(), "", "expected " + std::to_string(h.names.size()) + " fields, found " +
+                                              std::to_string(f.size()));
+      continue;
+    }
+    if (f[item_c].empty()) {
+      bad.bad(path, in.line_number(), h.names[item_c], "empty id");
+      continue;
+    }
+    if (long_form) {
+      if (f[kind_c].empty()) {
+        bad.bad(path, in.line_number(), "kind", "empty attribute kind");
+        continue;
+      }
+      if (!f[value_c].empty()) b.add_item_attribute(f[item_c], f[kind_c], f[value_c]);
+    } else {
+      for (const auto& [c, name] : wide) add_multi_values(b, f[item_c], name, f[c], o.value_separator);
+    }
+  }
+}
+
+}  // namespace
+
+Dataset load_csv(const std::string& path, const CsvOptions& o, BadLines& bad) {
+  const char delim = delimiter_for(path, o.delimiter);
+  LineReader in(path);
+  const Header h = read_header(in, delim);
+  const int user_c = require_column(h, o.user_col, path, "--user-col");
+  const int item_c = require_column(h, o.item_col, path, "--item-col");
+  const int time_c = require_column(h, o.time_col, path, "--time-col");
+  const int rating_c = h.find(o.rating_col);
+  std::vector<std::pair<int, std::string>> attr_cols;
+  for (const auto& name : o.attr_columns) {
+    const int c = h.find(name);
+    if (c >= 0) attr_cols.emplace_back(c, name);
+  }
+  DatasetBuilder b;
+  std::string line;
+  while (in.next(line)) {
+    if (line.empty()) continue;
+    const int64_t ln = in.line_number();
+    const auto f = split_fields(line, delim, true);
+    if (f.size() != h.names.size()) {
+      bad.bad(path, ln, "", "expected " + std::to_string(h.names.size()) + " fields, found " + std::to_string(f.size()));
+      continue;
+    }
+    if (f[user_c].empty()) {
+      bad.bad(path, ln, o.user_col, "empty id");
+      continue;
+    }
+    if (f[item_c].empty()) {
+      bad.bad(path, ln, o.item_col, "empty id");
+      continue;
+    }
+    float rating = 1.0f;
+    if (rating_c >= 0 && !parse_float(f[rating_c], rating)) {
+      bad.bad(path, ln, o.rating_col, "not a number", f[rating_c]);
+      continue;
+    }
+    int64_t t;
+    if (!parse_time(f[time_c], t)) {
+      bad.bad(path, ln, o.time_col, "not a unix time or ISO-8601 date", f[time_c]);
+      continue;
+    }
+    b.add_interaction(f[user_c], f[item_c], rating, t);
+    for (const auto& [c, name] : attr_cols) add_multi_values(b, f[item_c], name, f[c], o.value_separator);
+  }
+  if (!o.item_attr_path.empty()) load_item_attributes(b, o, bad);
+  return b.build("csv:" + path, {});
+}
+
+}  // namespace bcemb

@@ -1,0 +1,48 @@
+#include "bcemb/model/pinsage.h"
+
+#include "bcemb/model/sparse_ops.h"
+#include "bcemb/util/error.h"
+
+namespace bcemb {
+
+PinSageImpl::PinSageImpl(const PinSageConfig& config) : config_(config) {
+  if (config.dim <= 0 || config.layers <= 0) throw Error("PinSAGE needs dim > 0 and layers > 0");
+  // As the reference: user vector ~ N(0, 0.1^2), attribute embeddings ~ N(0, 1).
+  auto table = torch::randn({config.table_rows, config.dim});
+  table[0].mul_(0.1);
+  table_ = register_parameter("table", table);
+  for (int l = 0; l < config.layers; ++l) {
+    self_.push_back(register_module("self" + std::to_string(l),
+                                    torch::nn::Linear(torch::nn::LinearOptions(config.dim, config.dim).bias(false))));
+    neigh_.push_back(register_module("neigh" + std::to_string(l), torch::nn::Linear(config.dim, config.dim)));
+    norms_.push_back(register_module("norm" + std::to_string(l), torch::nn::BatchNorm1d(config.dim)));
+  }
+}
+
+torch::Tensor PinSageImpl::forward(const ComputationPlan& plan) {
+  const int L = config_.layers;
+  if (plan.layers() != L)
+    throw Error("computation plan has " + std::to_string(plan.layers()) + " layers, model has " + std::to_string(L));
+  if (plan.self_inputs->fwd.cols != config_.table_rows)
+    throw Error("node inputs have " + std::to_string(plan.self_inputs->fwd.cols) + " feature rows, model table has " +
+                std::to_string(config_.table_rows));
+  // Layer 1: inputs are sparse over the table, so project the table when it
+  // is smaller than the rows to compute (cheap), else the aggregated inputs.
+  torch::Tensor h;
+  if (config_.table_rows < plan.layer_rows[0]) {
+    h = spmm(plan.self_inputs, torch::mm(table_, self_[0]->weight.t())) +
+        spmm(plan.neigh_inputs, torch::mm(table_, neigh_[0]->weight.t())) + neigh_[0]->bias;
+  } else {
+    h = self_[0]->forward(spmm(plan.self_inputs, table_)) + neigh_[0]->forward(spmm(plan.neigh_inputs, table_));
+  }
+  h = norms_[0]->forward(h);
+  for (int l = 1; l < L; ++l) {
+    h = torch::relu(h);
+    const int64_t n = plan.layer_rows[l];
+    h = self_[l]->forward(prefix_rows(h, n)) + neigh_[l]->forward(spmm(plan.blocks[l - 1], h));
+    h = norms_[l]->forward(h);
+  }
+  return h;
+}
+
+}  // namespace bcemb

@@ -1,0 +1,30 @@
+#include "bcemb/train/train_config.h"
+
+#include <algorithm>
+
+#include "bcemb/util/error.h"
+
+namespace bcemb {
+
+ModelSpec TrainConfig::model_for(int version) const {
+  if (models.empty()) throw Error("no model architecture configured (--dims/--layers)");
+  return models[static_cast<size_t>(std::min<int>(version, static_cast<int>(models.size()) - 1))];
+}
+
+void TrainConfig::validate() const {
+  if (models.empty()) throw Error("--dims: at least one dimension is needed");
+  for (size_t k = 0; k < models.size(); ++k) {
+    if (models[k].dim <= 0) throw Error("--dims: dimension of version " + std::to_string(k) + " must be positive");
+    if (models[k].layers <= 0) throw Error("--layers: depth of version " + std::to_string(k) + " must be positive");
+  }
+  if (epochs <= 0) throw Error("--epochs must be positive");
+  if (eval_every <= 0) throw Error("--eval-every must be positive");
+  if (warmup_epochs < 0) throw Error("--warmup must be >= 0");
+  if (batch_size <= 1) throw Error("--batch-size must be > 1 (BatchNorm needs two rows)");
+  if (!(lr > 0)) throw Error("--lr must be positive");
+  if (!(weight_decay >= 0)) throw Error("--weight-decay must be >= 0");
+  if (!(lambda >= 0)) throw Error("--lambda must be >= 0");
+  if (std::find(ks.begin(), ks.end(), primary_k) == ks.end()) throw Error("primary K must be one of the K values");
+}
+
+}  // namespace bcemb

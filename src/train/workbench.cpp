@@ -1,0 +1,349 @@
+#include "bcemb/train/workbench.h"
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <sstream>
+
+#include "bcemb/compat/transform.h"
+#include "bcemb/eval/alignment_error.h"
+#include "bcemb/io/atomic_file.h"
+#include "bcemb/train/version_fit.h"
+#include "bcemb/util/error.h"
+#include "bcemb/util/progress.h"
+#include "bcemb/util/rng.h"
+
+namespace bcemb {
+
+namespace {
+
+struct TrainedModel {
+  PinSage model{nullptr};
+  FitResult fit;
+};
+
+std::string model_bytes(PinSage& model) {
+  torch::serialize::OutputArchive ar;
+  model->save(ar);
+  std::ostringstream ss;
+  ar.save_to(ss);
+  return ss.str();
+}
+
+void load_model_bytes(PinSage& model, const std::string& bytes, const std::string& where) {
+  try {
+    std::istringstream ss(bytes);
+    torch::serialize::InputArchive ar;
+    ar.load_from(ss);
+    model->load(ar);
+  } catch (const c10::Error& e) {
+    throw Error(where + ": cannot load model checkpoint: " + e.what_without_backtrace());
+  }
+}
+
+Matrix rows_to_matrix(const torch::Tensor& z, int64_t begin, int64_t count) {
+  return to_matrix(z.narrow(0, begin, count));
+}
+
+// FNV-1a: stable across builds and platforms, unlike std::hash.
+std::string hex_hash(const std::string& s) {
+  uint64_t h = 1469598103934665603ULL;
+  for (const unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
+  std::ostringstream ss;
+  ss << std::hex << h;
+  return ss.str();
+}
+
+}  // namespace
+
+struct Workbench::Impl {
+  const Dataset& ds;
+  SliceSpec slices;
+  TrainConfig config;
+  std::string cache_dir;
+  std::vector<Version> versions;
+  InputSchema schema;
+  std::string fingerprint;
+  std::vector<std::unique_ptr<VersionGraph>> graphs;
+  std::optional<TrainedModel> m0;
+  std::vector<torch::Tensor> m0_emb;
+  std::map<int, TrainedModel> nobc;
+
+  Impl(const Dataset& d, const SliceSpec& s, const TrainConfig& c, std::string cache)
+      : ds(d), slices(s), config(c), cache_dir(std::move(cache)) {
+    config.validate();
+    versions = make_versions(ds, slices);
+    schema = InputSchema::from_dataset(ds, config.item_id_feature);
+    graphs.resize(versions.size());
+    m0_emb.resize(versions.size());
+    nlohmann::json f;
+    f["data"] = {ds.name, ds.interactions.size(), ds.num_users(), ds.num_items()};
+    f["slices"] = slices.describe();
+    f["models"] = nlohmann::json::array();
+    for (size_t k = 0; k < versions.size(); ++k) f["models"].push_back({config.model_for(static_cast<int>(k)).dim,
+                                                                      config.model_for(static_cast<int>(k)).layers});
+    f["train"] = {config.epochs,      config.eval_every, config.warmup_epochs, config.posthoc_epochs,
+                  config.batch_size,  config.lr,         config.weight_decay,  config.lambda,
+                  config.seed,        config.item_id_feature};
+    fingerprint = hex_hash(f.dump());
+    if (!cache_dir.empty()) make_dirs(cache_dir);
+  }
+
+  const VersionGraph& graph(int k) {
+    if (!graphs[k]) graphs[k] = std::make_unique<VersionGraph>(ds, versions[k], schema);
+    return *graphs[k];
+  }
+
+  PinSage new_model(int k, bool m0_arch, uint64_t salt) {
+    const ModelSpec spec = config.model_for(m0_arch ? 0 : k);
+    torch::manual_seed(Rng::mix(config.seed, salt));
+    return PinSage(PinSageConfig{spec.dim, spec.layers, schema.table_rows()});
+  }
+
+  int posthoc_epochs() const { return config.posthoc_epochs > 0 ? config.posthoc_epochs : 100; }
+
+  // Cached shared models: <cache>/<name>.pt + <name>.json (with the fingerprint).
+  bool load_cached(const std::string& name, int k, bool m0_arch, TrainedModel& out) {
+    if (cache_dir.empty()) return false;
+    const std::string meta = cache_dir + "/" + name + ".json", pt = cache_dir + "/" + name + ".pt";
+    if (!path_exists(meta) || !path_exists(pt)) return false;
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(read_file(meta));
+    } catch (const nlohmann::json::parse_error&) {
+      return false;
+    }
+    if (j.value("fingerprint", "") != fingerprint) return false;
+    out.model = new_model(k, m0_arch, 100 + static_cast<uint64_t>(k));
+    load_model_bytes(out.model, read_file(pt), pt);
+    out.fit = version_metrics_from_json(j.at("metrics"), meta).fit;
+    log_line("[cache] reusing " + pt);
+    return true;
+  }
+
+  void save_cached(const std::string& name, TrainedModel& m, int k) {
+    if (cache_dir.empty()) return;
+    write_file_atomic(cache_dir + "/" + name + ".pt", model_bytes(m.model));
+    VersionMetrics vm;
+    vm.version = k;
+    vm.fit = m.fit;
+    nlohmann::json j{{"fingerprint", fingerprint}, {"metrics", to_json(vm)}};
+    write_file_atomic(cache_dir + "/" + name + ".json", j.dump(1));
+  }
+
+  TrainedModel train_scratch(int k, const std::string& label) {
+    TrainedModel t;
+    t.model = new_model(k, false, 100 + static_cast<uint64_t>(k));
+    VersionFit fit(graph(k), t.model, nullptr, nullptr, config, Rng::mix(config.seed, 200 + static_cast<uint64_t>(k)));
+    t.fit = fit.run(config.epochs, label);
+    return t;
+  }
+
+  TrainedModel& get_m0() {
+    if (!m0) {
+      TrainedModel t;
+      if (!load_cached("m0", 0, true, t)) {
+        t = train_scratch(0, "v0");
+        save_cached("m0", t, 0);
+      }
+      m0 = std::move(t);
+    }
+    return *m0;
+  }
+
+  // The from-scratch BPR model of version k (version 0: M_0).
+  TrainedModel& get_nobc(int k) {
+    if (k == 0) return get_m0();
+    auto it = nobc.find(k);
+    if (it != nobc.end()) return it->second;
+    const std::string name = "nobc-v" + std::to_string(k);
+    TrainedModel t;
+    if (!load_cached(name, k, false, t)) {
+      t = train_scratch(k, "scratch v" + std::to_string(k));
+      save_cached(name, t, k);
+    }
+    return nobc.emplace(k, std::move(t)).first->second;
+  }
+
+  const torch::Tensor& m0_embeddings(int k) {
+    if (!m0_emb[k].defined()) m0_emb[k] = embed_all(get_m0().model, graph(k));
+    return m0_emb[k];
+  }
+
+  FitResult evaluate_only(const torch::Tensor& z, int k) {
+    const VersionGraph& vg = graph(k);
+    const auto zc = z.contiguous();
+    const int64_t nu = vg.graph.num_users();
+    const float* p = zc.data_ptr<float>();
+    FitResult f;
+    f.recall = recall_at_k(p, p + nu * zc.size(1), nu, vg.graph.num_items(), zc.size(1), vg.val, &vg.graph, config.ks);
+    return f;
+  }
+
+  nlohmann::json manifest(const StrategySpec& s, bool complete, double seconds) const {
+    nlohmann::json j;
+    j["format"] = "bcemb-run/1";
+    j["strategy"] = s.name;
+    j["description"] = s.describe();
+    j["fingerprint"] = fingerprint;
+    j["complete"] = complete;
+    j["seconds"] = seconds;
+    j["data"] = {{"name", ds.name},
+                 {"users", ds.num_users()},
+                 {"items", ds.num_items()},
+                 {"interactions", ds.interactions.size()}};
+    j["slices"] = slices.describe();
+    j["versions"] = nlohmann::json::array();
+    for (size_t k = 0; k < versions.size(); ++k) {
+      const ModelSpec m = config.model_for(s.uses_m0_architecture() ? 0 : static_cast<int>(k));
+      j["versions"].push_back({{"index", k},
+                               {"dim", m.dim},
+                               {"layers", m.layers},
+                               {"users", versions[k].num_users},
+                               {"items", versions[k].num_items}});
+    }
+    j["config"] = {{"epochs", config.epochs},
+                   {"eval_every", config.eval_every},
+                   {"warmup_epochs", config.warmup_epochs},
+                   {"posthoc_epochs", posthoc_epochs()},
+                   {"batch_size", config.batch_size},
+                   {"lr", config.lr},
+                   {"weight_decay", config.weight_decay},
+                   {"lambda", config.lambda},
+                   {"seed", config.seed},
+                   {"item_id_feature", schema.item_id_feature}};
+    j["convention"] = "z_{k-1} ~ B_k z_k; row-major tables: Z_{k-1} ~ Z_k @ B_k.T";
+    return j;
+  }
+
+  StrategyResult run(const StrategySpec& s, const std::string& dir, bool force);
+};
+
+StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& dir, bool force) {
+  RunDir rd(dir);
+  const int K = static_cast<int>(versions.size());
+  if (!force && rd.complete()) {
+    const auto m = rd.manifest();
+    if (m.value("fingerprint", "") == fingerprint && m.value("strategy", "") == s.name && rd.versions() == K) {
+      StrategyResult r;
+      r.strategy = s.name;
+      r.reused = true;
+      r.seconds = m.value("seconds", 0.0);
+      for (int k = 0; k < K; ++k) r.versions.push_back(rd.metrics(k));
+      log_line("[" + s.name + "] complete run found in " + dir + ", reused (--force to retrain)");
+      return r;
+    }
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  make_dirs(dir);
+  std::remove((dir + "/run.json").c_str());  // a rewritten run is incomplete until it ends
+  StrategyResult result;
+  result.strategy = s.name;
+  log_line("[" + s.name + "] " + s.describe());
+
+  TransformChain chain(config.model_for(0).dim);
+  std::vector<torch::Tensor> own_steps;  // B_1 .. B_{k-1} of this strategy
+  PinSage prev{nullptr};
+  for (int k = 0; k < K; ++k) {
+    const VersionGraph& vg = graph(k);
+    const std::string label = s.name + " v" + std::to_string(k);
+    PinSage model{nullptr};
+    FitResult fit;
+    Matrix b;
+    if (k == 0) {
+      TrainedModel& t = get_m0();
+      model = t.model;
+      fit = t.fit;
+    } else if (s.init == ModelInit::Reuse) {
+      model = get_m0().model;
+      fit = evaluate_only(m0_embeddings(k), k);
+      b = identity_matrix(config.model_for(0).dim);
+    } else if (s.init == ModelInit::Previous) {
+      model = new_model(k, true, 100 + static_cast<uint64_t>(k));
+      restore(*model, snapshot(*prev));
+      VersionFit f(vg, model, nullptr, nullptr, config, Rng::mix(config.seed, 300 + static_cast<uint64_t>(k)));
+      fit = f.run(config.epochs, label);
+      b = identity_matrix(config.model_for(0).dim);
+    } else {
+      const int64_t d_prev = config.model_for(k - 1).dim, d = config.model_for(k).dim;
+      if (s.model_is_nobc()) {
+        TrainedModel& t = get_nobc(k);
+        model = t.model;
+        fit = t.fit;
+        if (s.fitting == Fitting::PostHoc) {
+          torch::manual_seed(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)));
+          BackwardTransform transform(s.transform, d_prev, d);
+          AlignmentTarget target{s.loss, embed_all(prev, vg), {own_steps.rbegin(), own_steps.rend()}};
+          VersionFit f(vg, nullptr, transform, &target, config, Rng::mix(config.seed, 400 + static_cast<uint64_t>(k)),
+                       embed_all(model, vg));
+          const FitResult posthoc = f.run(posthoc_epochs(), label + " B");
+          fit.alignment = posthoc.alignment;
+          b = transform->to_matrix();
+        } else {
+          b = truncation_matrix(d_prev, d);
+        }
+      } else {  // joint
+        model = new_model(k, false, 100 + static_cast<uint64_t>(k));
+        torch::manual_seed(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)));
+        BackwardTransform transform(s.transform, d_prev, d);
+        AlignmentTarget target{s.loss, embed_all(prev, vg), {own_steps.rbegin(), own_steps.rend()}};
+        VersionFit f(vg, model, transform, &target, config, Rng::mix(config.seed, 200 + static_cast<uint64_t>(k)));
+        fit = f.run(config.epochs, label);
+        b = transform->to_matrix();
+      }
+    }
+    if (k > 0) {
+      own_steps.push_back(to_tensor(b));
+      chain.push(b);
+    }
+    const torch::Tensor z = embed_all(model, vg);
+    const int64_t nu = vg.graph.num_users(), ni = vg.graph.num_items();
+    VersionMetrics vm;
+    vm.version = k;
+    vm.dim = z.size(1);
+    vm.layers = model->config().layers;
+    vm.users = static_cast<int32_t>(nu);
+    vm.items = static_cast<int32_t>(ni);
+    vm.fit = fit;
+    if (k > 0) {
+      const Matrix compat0 = chain.apply(to_matrix(z), k, 0);
+      const Matrix ref = to_matrix(m0_embeddings(k));
+      vm.alignment_error = mean_row_distance(compat0, ref);
+    }
+    make_dirs(rd.version_dir(k));
+    write_matrix_npy(rd.file(k, "user_emb.npy"), rows_to_matrix(z, 0, nu));
+    write_matrix_npy(rd.file(k, "item_emb.npy"), rows_to_matrix(z, nu, ni));
+    write_id_map(rd.file(k, "users.tsv"), ds.user_ids, static_cast<size_t>(nu));
+    write_id_map(rd.file(k, "items.tsv"), ds.item_ids, static_cast<size_t>(ni));
+    if (k > 0) write_matrix_npy(rd.file(k, "B.npy"), b);
+    write_file_atomic(rd.file(k, "model.pt"), model_bytes(model));
+    write_file_atomic(rd.file(k, "metrics.json"), to_json(vm).dump(1));
+    std::ostringstream msg;
+    msg << "[" << s.name << "] version " << k << " done: Recall@" << config.primary_k << " "
+        << fit.recall.recall[config.primary_k] << ", alignment error " << vm.alignment_error;
+    log_line(msg.str());
+    result.versions.push_back(std::move(vm));
+    prev = model;
+  }
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  write_file_atomic(dir + "/run.json", manifest(s, true, result.seconds).dump(1));
+  return result;
+}
+
+Workbench::Workbench(const Dataset& ds, const SliceSpec& slices, const TrainConfig& config, std::string cache_dir)
+    : impl_(std::make_unique<Impl>(ds, slices, config, std::move(cache_dir))) {}
+Workbench::~Workbench() = default;
+const std::vector<Version>& Workbench::versions() const { return impl_->versions; }
+const InputSchema& Workbench::schema() const { return impl_->schema; }
+const std::string& Workbench::fingerprint() const { return impl_->fingerprint; }
+FitResult Workbench::train_scratch(int version) {
+  if (version < 0 || version >= static_cast<int>(impl_->versions.size()))
+    throw Error("version " + std::to_string(version) + " does not exist (versions 0.." +
+                std::to_string(impl_->versions.size() - 1) + ")");
+  return impl_->train_scratch(version, "v" + std::to_string(version)).fit;
+}
+StrategyResult Workbench::run(const StrategySpec& s, const std::string& dir, bool force) {
+  return impl_->run(s, dir, force);
+}
+
+}  // namespace bcemb
