@@ -2,7 +2,7 @@
 # Installs the Debian packages bcemb needs (skips when all are present).
 set -euo pipefail
 PKGS=(build-essential cmake ccache pkg-config
-      libtorch-dev libopenblas-dev zlib1g-dev libsqlite3-dev
+      libtorch-dev libopenblas-dev libopenblas0-openmp zlib1g-dev libsqlite3-dev
       nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
       libgtest-dev libbenchmark-dev
       python3-numpy python3-torch gnuplot-nox wrk)

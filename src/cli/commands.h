@@ -2,6 +2,11 @@
 // Each subcommand registers itself on the root app; the CLI stays thin:
 // parse flags, call the library, print results.
 #include <CLI/CLI.hpp>
+#include <string>
+#include <vector>
+
+#include "bcemb/compat/strategy.h"
+#include "bcemb/train/workbench.h"
 
 namespace bcemb::cli {
 
@@ -9,5 +14,12 @@ void register_data(CLI::App& app);
 void register_train(CLI::App& app);
 void register_transform(CLI::App& app);
 void register_bench(CLI::App& app);
+void register_compare(CLI::App& app);
+
+// "a,b,c" -> specs; empty -> the paper's eight strategies.
+std::vector<StrategySpec> strategy_list(const std::string& csv);
+// Runs each strategy into out/runs/<name>, reusing complete runs unless force.
+std::vector<StrategyResult> run_strategies(Workbench& wb, const std::vector<StrategySpec>& specs,
+                                           const std::string& out, bool force);
 
 }  // namespace bcemb::cli

@@ -91,10 +91,14 @@ void TrainFlags::add(CLI::App* app) {
   app->add_option("--eval-every", config.eval_every, "evaluate Recall@K every N epochs")->capture_default_str();
   app->add_option("--warmup", config.warmup_epochs, "aligned fits pick their best epoch after this many")
       ->capture_default_str();
-  app->add_option("--posthoc-epochs", config.posthoc_epochs, "epochs of post-hoc B fitting (0 = 100)")
+  app->add_option("--posthoc-epochs", config.posthoc_epochs, "epochs of post-hoc B fitting (0 = --epochs)")
       ->capture_default_str();
   app->add_option("--batch-size", config.batch_size, "BPR batch size")->capture_default_str();
+  app->add_option("--plan", config.plan, "per step: batch (only the nodes a batch needs), full, or auto")
+      ->capture_default_str();
   app->add_option("--lr", config.lr, "Adam learning rate")->capture_default_str();
+  app->add_option("--transform-lr", config.transform_lr, "Adam learning rate of the backward transforms (0 = --lr)")
+      ->capture_default_str();
   app->add_option("--weight-decay", config.weight_decay, "L2 weight on batch embeddings")->capture_default_str();
   app->add_option("--lambda", config.lambda, "alignment loss weight")->capture_default_str();
   app->add_option("--seed", config.seed, "training seed")->capture_default_str();

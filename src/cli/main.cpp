@@ -8,7 +8,7 @@
 #include "commands.h"
 
 int main(int argc, char** argv) {
-  bcemb::prepare_runtime(argv);
+  bcemb::prepare_runtime();
   CLI::App app{"bcemb: train embedding models with backward transforms, so every old consumer keeps working"};
   app.require_subcommand(1);
   bool quiet = false;
@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   bcemb::cli::register_train(app);
   bcemb::cli::register_transform(app);
   bcemb::cli::register_bench(app);
+  bcemb::cli::register_compare(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

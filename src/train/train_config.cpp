@@ -22,6 +22,7 @@ void TrainConfig::validate() const {
   if (warmup_epochs < 0) throw Error("--warmup must be >= 0");
   if (batch_size <= 1) throw Error("--batch-size must be > 1 (BatchNorm needs two rows)");
   if (!(lr > 0)) throw Error("--lr must be positive");
+  if (plan != "auto" && plan != "batch" && plan != "full") throw Error("--plan must be auto, batch or full");
   if (!(weight_decay >= 0)) throw Error("--weight-decay must be >= 0");
   if (!(lambda >= 0)) throw Error("--lambda must be >= 0");
   if (std::find(ks.begin(), ks.end(), primary_k) == ks.end()) throw Error("primary K must be one of the K values");

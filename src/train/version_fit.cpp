@@ -70,12 +70,14 @@ VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform 
   if (!trains_model() && (align_ == nullptr || !transform_ || !transform_->learnable()))
     throw Error("a post-hoc fit needs a learnable transform and an alignment target");
   if (trains_model() && !model_) throw Error("no model to train");
-  std::vector<torch::Tensor> params;
+  std::vector<torch::optim::OptimizerParamGroup> groups;
   if (trains_model())
-    for (const auto& p : model_->parameters()) params.push_back(p);
-  if (transform_ && transform_->learnable())
-    for (const auto& p : transform_->parameters()) params.push_back(p);
-  optimizer_ = std::make_unique<torch::optim::Adam>(params, torch::optim::AdamOptions(config.lr));
+    groups.emplace_back(model_->parameters(), std::make_unique<torch::optim::AdamOptions>(config.lr));
+  if (transform_ && transform_->learnable()) {
+    const double lr = config.transform_lr > 0 ? config.transform_lr : config.lr;
+    groups.emplace_back(transform_->parameters(), std::make_unique<torch::optim::AdamOptions>(lr));
+  }
+  optimizer_ = std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(config.lr));
 }
 
 Batch VersionFit::make_batch(const BprTriples& t, size_t begin, size_t end) {
@@ -85,60 +87,57 @@ Batch VersionFit::make_batch(const BprTriples& t, size_t begin, size_t end) {
   }
   Batch b;
   const int32_t nu = vg_.graph.num_users();
-  std::vector<int64_t> ur, pr, nr, un, pn, nn;
-  auto slot = [&](int32_t node) -> int64_t {
+  const size_t n = end - begin;
+  std::vector<int64_t> rows(3 * n), nodes(3 * n);
+  for (size_t s = 0; s < n; ++s) {
+    nodes[s] = t.users[begin + s];
+    nodes[n + s] = nu + t.pos[begin + s];
+    nodes[2 * n + s] = nu + t.neg[begin + s];
+  }
+  for (size_t r = 0; r < 3 * n; ++r) {
+    const auto node = static_cast<int32_t>(nodes[r]);
     if (stamp_[node] != batch_no_) {
       stamp_[node] = batch_no_;
       slot_[node] = static_cast<int32_t>(b.targets.size());
       b.targets.push_back(node);
     }
-    return slot_[node];
-  };
-  for (size_t s = begin; s < end; ++s) {
-    ur.push_back(slot(t.users[s]));
-    pr.push_back(slot(nu + t.pos[s]));
-    nr.push_back(slot(nu + t.neg[s]));
-    un.push_back(t.users[s]);
-    pn.push_back(nu + t.pos[s]);
-    nn.push_back(nu + t.neg[s]);
+    rows[r] = slot_[node];
   }
-  b.user_rows = long_tensor(ur);
-  b.pos_rows = long_tensor(pr);
-  b.neg_rows = long_tensor(nr);
-  b.user_nodes = long_tensor(un);
-  b.pos_nodes = long_tensor(pn);
-  b.neg_nodes = long_tensor(nn);
+  b.rows = long_tensor(rows);
+  b.nodes = long_tensor(nodes);
   return b;
 }
 
 double VersionFit::step(const Batch& b) {
-  torch::Tensor zu, zp, zn, loss;
+  torch::Tensor z, loss;  // z: 3n rows, [users; positives; negatives]
+  const int64_t n = b.size();
   if (trains_model()) {
     model_->train();
-    const ComputationPlan plan = planner_.plan(b.targets, model_->config().layers);
-    const torch::Tensor z = model_->forward(plan);
-    zu = z.index_select(0, b.user_rows);
-    zp = z.index_select(0, b.pos_rows);
-    zn = z.index_select(0, b.neg_rows);
-    const auto pos_score = (zu * zp).sum(1);
-    const auto neg_score = (zu * zn).sum(1);
-    const auto bpr = torch::softplus(neg_score - pos_score).mean();
-    const auto reg = 0.5 * (zu.pow(2).sum() + zp.pow(2).sum() + zn.pow(2).sum()) / static_cast<double>(zu.size(0));
+    const int layers = model_->config().layers;
+    if (!full_graph_.has_value()) {
+      // Decided once per fit: batches of one graph cover about the same share of it.
+      const ComputationPlan first = planner_.plan(b.targets, layers);
+      full_graph_ = config_.plan == "full" ||
+                    (config_.plan == "auto" && 2 * first.layer_rows[0] >= vg_.graph.num_nodes());
+    }
+    if (*full_graph_) {
+      z = model_->forward(vg_.full_plan(layers)).index_select(0, b.nodes);
+    } else {
+      z = model_->forward(planner_.plan(b.targets, layers)).index_select(0, b.rows);
+    }
+    const auto parts = z.split(n);  // split, not narrow: its backward does not zero-fill copies of z
+    const auto& zu = parts[0];
+    const auto bpr = torch::softplus((zu * parts[2]).sum(1) - (zu * parts[1]).sum(1)).mean();
+    const auto reg = 0.5 * z.pow(2).sum() / static_cast<double>(n);
     loss = bpr + config_.weight_decay * reg;
   } else {
-    zu = frozen_z_->index_select(0, b.user_nodes);
-    zp = frozen_z_->index_select(0, b.pos_nodes);
-    zn = frozen_z_->index_select(0, b.neg_nodes);
+    z = frozen_z_->index_select(0, b.nodes);
   }
   if (align_ != nullptr && align_->loss != AlignmentLoss::None) {
     transform_->train();
-    const auto& prev = align_->z_prev;
-    const auto a = alignment_loss(align_->loss, prev.index_select(0, b.user_nodes), transform_->forward(zu),
-                                  align_->frozen_chain) +
-                   alignment_loss(align_->loss, prev.index_select(0, b.pos_nodes), transform_->forward(zp),
-                                  align_->frozen_chain) +
-                   alignment_loss(align_->loss, prev.index_select(0, b.neg_nodes), transform_->forward(zn),
-                                  align_->frozen_chain);
+    // The sum of the three groups' means equals 3 x the mean over all rows (equal group sizes).
+    const auto a = 3.0 * alignment_loss(align_->loss, align_->z_prev.index_select(0, b.nodes), transform_->forward(z),
+                                        align_->frozen_chain);
     loss = trains_model() ? loss + config_.lambda * a : a;
   }
   optimizer_->zero_grad();

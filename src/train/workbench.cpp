@@ -82,9 +82,9 @@ struct Workbench::Impl {
     f["models"] = nlohmann::json::array();
     for (size_t k = 0; k < versions.size(); ++k) f["models"].push_back({config.model_for(static_cast<int>(k)).dim,
                                                                       config.model_for(static_cast<int>(k)).layers});
-    f["train"] = {config.epochs,      config.eval_every, config.warmup_epochs, config.posthoc_epochs,
-                  config.batch_size,  config.lr,         config.weight_decay,  config.lambda,
-                  config.seed,        config.item_id_feature};
+    f["train"] = {config.epochs,     config.eval_every,   config.warmup_epochs, config.posthoc_epochs,
+                  config.batch_size, config.plan,         config.lr,            config.transform_lr,
+                  config.weight_decay, config.lambda,     config.seed,          config.item_id_feature};
     fingerprint = hex_hash(f.dump());
     if (!cache_dir.empty()) make_dirs(cache_dir);
   }
@@ -100,7 +100,7 @@ struct Workbench::Impl {
     return PinSage(PinSageConfig{spec.dim, spec.layers, schema.table_rows()});
   }
 
-  int posthoc_epochs() const { return config.posthoc_epochs > 0 ? config.posthoc_epochs : 100; }
+  int posthoc_epochs() const { return config.posthoc_epochs > 0 ? config.posthoc_epochs : config.epochs; }
 
   // Cached shared models: <cache>/<name>.pt + <name>.json (with the fingerprint).
   bool load_cached(const std::string& name, int k, bool m0_arch, TrainedModel& out) {
@@ -207,7 +207,9 @@ struct Workbench::Impl {
                    {"warmup_epochs", config.warmup_epochs},
                    {"posthoc_epochs", posthoc_epochs()},
                    {"batch_size", config.batch_size},
+                   {"plan", config.plan},
                    {"lr", config.lr},
+                   {"transform_lr", config.transform_lr > 0 ? config.transform_lr : config.lr},
                    {"weight_decay", config.weight_decay},
                    {"lambda", config.lambda},
                    {"seed", config.seed},

