@@ -15,6 +15,7 @@ void register_train(CLI::App& app);
 void register_transform(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_compare(CLI::App& app);
+void register_experiment(CLI::App& app);
 
 // "a,b,c" -> specs; empty -> the paper's eight strategies.
 std::vector<StrategySpec> strategy_list(const std::string& csv);

@@ -36,21 +36,6 @@ double full_alignment(const torch::Tensor& z, BackwardTransform& transform, cons
 
 }  // namespace
 
-std::vector<torch::Tensor> snapshot(const torch::nn::Module& m) {
-  torch::NoGradGuard no_grad;
-  std::vector<torch::Tensor> out;
-  for (const auto& p : m.parameters()) out.push_back(p.detach().clone());
-  for (const auto& b : m.buffers()) out.push_back(b.detach().clone());
-  return out;
-}
-
-void restore(torch::nn::Module& m, const std::vector<torch::Tensor>& state) {
-  torch::NoGradGuard no_grad;
-  size_t i = 0;
-  for (auto& p : m.parameters()) p.copy_(state.at(i++));
-  for (auto& b : m.buffers()) b.copy_(state.at(i++));
-}
-
 torch::Tensor embed_all(PinSage& model, const VersionGraph& vg) {
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();

@@ -10,6 +10,7 @@
 #include "bcemb/io/atomic_file.h"
 #include "bcemb/train/version_fit.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/hash.h"
 #include "bcemb/util/progress.h"
 #include "bcemb/util/rng.h"
 
@@ -22,36 +23,8 @@ struct TrainedModel {
   FitResult fit;
 };
 
-std::string model_bytes(PinSage& model) {
-  torch::serialize::OutputArchive ar;
-  model->save(ar);
-  std::ostringstream ss;
-  ar.save_to(ss);
-  return ss.str();
-}
-
-void load_model_bytes(PinSage& model, const std::string& bytes, const std::string& where) {
-  try {
-    std::istringstream ss(bytes);
-    torch::serialize::InputArchive ar;
-    ar.load_from(ss);
-    model->load(ar);
-  } catch (const c10::Error& e) {
-    throw Error(where + ": cannot load model checkpoint: " + e.what_without_backtrace());
-  }
-}
-
 Matrix rows_to_matrix(const torch::Tensor& z, int64_t begin, int64_t count) {
   return to_matrix(z.narrow(0, begin, count));
-}
-
-// FNV-1a: stable across builds and platforms, unlike std::hash.
-std::string hex_hash(const std::string& s) {
-  uint64_t h = 1469598103934665603ULL;
-  for (const unsigned char c : s) h = (h ^ c) * 1099511628211ULL;
-  std::ostringstream ss;
-  ss << std::hex << h;
-  return ss.str();
 }
 
 }  // namespace
@@ -85,7 +58,7 @@ struct Workbench::Impl {
     f["train"] = {config.epochs,     config.eval_every,   config.warmup_epochs, config.posthoc_epochs,
                   config.batch_size, config.plan,         config.lr,            config.transform_lr,
                   config.weight_decay, config.lambda,     config.seed,          config.item_id_feature};
-    fingerprint = hex_hash(f.dump());
+    fingerprint = fnv1a64_hex(f.dump());
     if (!cache_dir.empty()) make_dirs(cache_dir);
   }
 
@@ -115,7 +88,7 @@ struct Workbench::Impl {
     }
     if (j.value("fingerprint", "") != fingerprint) return false;
     out.model = new_model(k, m0_arch, 100 + static_cast<uint64_t>(k));
-    load_model_bytes(out.model, read_file(pt), pt);
+    load_module(*out.model, read_file(pt), pt);
     out.fit = version_metrics_from_json(j.at("metrics"), meta).fit;
     log_line("[cache] reusing " + pt);
     return true;
@@ -123,7 +96,7 @@ struct Workbench::Impl {
 
   void save_cached(const std::string& name, TrainedModel& m, int k) {
     if (cache_dir.empty()) return;
-    write_file_atomic(cache_dir + "/" + name + ".pt", model_bytes(m.model));
+    write_file_atomic(cache_dir + "/" + name + ".pt", save_module(*m.model));
     VersionMetrics vm;
     vm.version = k;
     vm.fit = m.fit;
@@ -318,7 +291,7 @@ StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& di
     write_id_map(rd.file(k, "users.tsv"), ds.user_ids, static_cast<size_t>(nu));
     write_id_map(rd.file(k, "items.tsv"), ds.item_ids, static_cast<size_t>(ni));
     if (k > 0) write_matrix_npy(rd.file(k, "B.npy"), b);
-    write_file_atomic(rd.file(k, "model.pt"), model_bytes(model));
+    write_file_atomic(rd.file(k, "model.pt"), save_module(*model));
     write_file_atomic(rd.file(k, "metrics.json"), to_json(vm).dump(1));
     std::ostringstream msg;
     msg << "[" << s.name << "] version " << k << " done: Recall@" << config.primary_k << " "

@@ -18,6 +18,7 @@
 
 #include "bcemb/compat/transform.h"
 #include "bcemb/eval/recall.h"
+#include "bcemb/model/module_state.h"
 #include "bcemb/model/pinsage.h"
 #include "bcemb/train/bpr_sampler.h"
 #include "bcemb/train/fit_result.h"
@@ -73,9 +74,5 @@ class VersionFit {
 
 // M(G) for every node of the graph, eval mode, no gradient: num_nodes x dim.
 torch::Tensor embed_all(PinSage& model, const VersionGraph& vg);
-
-// Parameter and buffer values of a module, for keeping the best epoch.
-std::vector<torch::Tensor> snapshot(const torch::nn::Module& m);
-void restore(torch::nn::Module& m, const std::vector<torch::Tensor>& state);
 
 }  // namespace bcemb

@@ -1,0 +1,41 @@
+#pragma once
+// The paper's full comparison: every strategy trained on the same data
+// (intended task: Recall@K), consumer models trained once on version-0
+// embeddings for every unintended task and evaluated, never retrained, on each
+// strategy's version-0-compatible embeddings of later versions.
+//
+// Output folder:
+//   runs/<strategy>/      run directories (train/run_dir.h); reused when complete
+//   cache/                shared models (version 0, from-scratch models)
+//   consumers/<task>/     consumer checkpoints (seed<s>.pt) and consumer.json; reused
+//   table.md, table.csv   per strategy: intended degradation vs no-bc (%), unintended
+//                         degradation vs fix-m0 (%), their sum, alignment error;
+//                         table.md also has per-task detail
+//   results.json          everything above plus per-task, per-version ROC-AUC (mean, std over seeds)
+//   recall.*, unintended_auc.*, alignment_error.*   plots (.png, .svg, with .dat/.gp)
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "bcemb/data/dataset.h"
+#include "bcemb/train/train_config.h"
+#include "bcemb/versions/time_slices.h"
+
+namespace bcemb {
+
+struct ExperimentConfig {
+  std::vector<std::string> strategies;  // empty: the paper's eight
+  std::vector<int64_t> hidden = {128, 512};
+  std::vector<double> dropout = {0.0, 0.25};
+  int consumer_epochs = 40;
+  int seeds = 3;
+  int consumer_batch = 2048;
+  bool force = false;  // retrain everything, ignoring complete runs and saved consumers
+  bool plots = true;
+};
+
+// Runs (or resumes) the experiment into out_dir and returns results.json's content.
+nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const TrainConfig& train,
+                              const ExperimentConfig& config, const std::string& out_dir);
+
+}  // namespace bcemb

@@ -1,0 +1,77 @@
+// bcemb experiment: the paper's full comparison with consumers and plots.
+// bcemb demo: the experiment on the embedded synthetic data, sized for ~10 minutes on 2 cores.
+#include <iostream>
+
+#include "bcemb/experiment/experiment.h"
+#include "bcemb/io/atomic_file.h"
+#include "commands.h"
+#include "flags.h"
+
+namespace bcemb::cli {
+
+namespace {
+
+struct ExperimentFlags {
+  ExperimentConfig config;
+  std::string strategies;
+  std::string hidden = "128,512";
+  std::string dropout = "0,0.25";
+  std::string out;
+  void add(CLI::App* cmd) {
+    cmd->add_option("--out", out, "output folder (table.md, table.csv, results.json, plots, runs/, consumers/)")
+        ->required();
+    cmd->add_option("--strategies", strategies, "comma-separated subset (default: the paper's eight)");
+    cmd->add_option("--consumer-hidden", hidden, "consumer MLP hidden sizes to select from")->capture_default_str();
+    cmd->add_option("--consumer-dropout", dropout, "consumer MLP dropouts to select from")->capture_default_str();
+    cmd->add_option("--consumer-epochs", config.consumer_epochs, "consumer training epochs")->capture_default_str();
+    cmd->add_option("--consumer-seeds", config.seeds, "consumer seeds averaged")->capture_default_str();
+    cmd->add_flag("--force", config.force, "recompute finished strategies and consumers");
+    cmd->add_flag("!--no-plots", config.plots, "skip the gnuplot plots");
+  }
+  ExperimentConfig resolve() const {
+    ExperimentConfig c = config;
+    if (!strategies.empty())
+      for (const auto& s : strategy_list(strategies)) c.strategies.push_back(s.name);
+    c.hidden = parse_int_list(hidden, "--consumer-hidden");
+    c.dropout = parse_double_list(dropout, "--consumer-dropout");
+    return c;
+  }
+};
+
+void run(const DataFlags& data, const TrainFlags& train, const ExperimentFlags& exp) {
+  const ExperimentConfig cfg = exp.resolve();
+  const TrainConfig tc = train.resolve();
+  const Dataset ds = data.load_dataset();
+  run_experiment(ds, data.slices(), tc, cfg, exp.out);
+  std::cout << read_file(exp.out + "/table.md");
+}
+
+}  // namespace
+
+void register_experiment(CLI::App& app) {
+  auto* cmd = app.add_subcommand("experiment", "all strategies, all unintended tasks, tables and plots");
+  auto data = std::make_shared<DataFlags>();
+  auto train = std::make_shared<TrainFlags>();
+  auto exp = std::make_shared<ExperimentFlags>();
+  data->add(cmd);
+  train->add(cmd);
+  exp->add(cmd);
+  cmd->callback([=] { run(*data, *train, *exp); });
+
+  auto* demo = app.add_subcommand("demo", "the experiment on the embedded synthetic data (about 10 minutes on 2 cores)");
+  auto ddata = std::make_shared<DataFlags>();
+  auto dtrain = std::make_shared<TrainFlags>();
+  auto dexp = std::make_shared<ExperimentFlags>();
+  dtrain->dims = "32,40,48,56,64";
+  dtrain->layers = "2,2,3,3,3";
+  dtrain->config.epochs = 20;
+  dtrain->config.warmup_epochs = 5;
+  dexp->out = "runs/demo";
+  ddata->add(demo);
+  dtrain->add(demo);
+  dexp->add(demo);
+  demo->get_option("--out")->required(false)->capture_default_str();
+  demo->callback([=] { run(*ddata, *dtrain, *dexp); });
+}
+
+}  // namespace bcemb::cli

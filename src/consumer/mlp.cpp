@@ -1,0 +1,81 @@
+#include "bcemb/consumer/mlp.h"
+
+#include "bcemb/eval/roc_auc.h"
+#include "bcemb/model/module_state.h"
+#include "bcemb/util/error.h"
+#include "bcemb/util/rng.h"
+
+namespace bcemb {
+
+ConsumerMlpImpl::ConsumerMlpImpl(const ConsumerConfig& c) : config_(c) {
+  if (c.input_dim <= 0 || c.hidden <= 0) throw Error("consumer MLP needs positive input and hidden sizes");
+  net_ = register_module("net", torch::nn::Sequential(
+                                    torch::nn::Linear(c.input_dim, c.hidden), torch::nn::BatchNorm1d(c.hidden),
+                                    torch::nn::ReLU(), torch::nn::Dropout(c.dropout), torch::nn::Linear(c.hidden, c.hidden),
+                                    torch::nn::BatchNorm1d(c.hidden), torch::nn::ReLU(), torch::nn::Dropout(c.dropout),
+                                    torch::nn::Linear(c.hidden, 1)));
+}
+
+torch::Tensor ConsumerMlpImpl::forward(const torch::Tensor& x) { return net_->forward(x).squeeze(1); }
+
+std::vector<float> predict(ConsumerMlp& model, const torch::Tensor& x) {
+  if (x.dim() != 2 || x.size(1) != model->config().input_dim)
+    throw Error("consumer expects embeddings of width " + std::to_string(model->config().input_dim) + ", got " +
+                (x.dim() == 2 ? std::to_string(x.size(1)) : std::to_string(x.dim()) + "-D input"));
+  torch::NoGradGuard no_grad;
+  const bool was_training = model->is_training();
+  model->eval();
+  const auto out = model->forward(x).contiguous();
+  model->train(was_training);
+  return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+}
+
+TrainedConsumer train_consumer(const ConsumerConfig& config, const ConsumerTraining& training, const torch::Tensor& x,
+                               const torch::Tensor& y, const torch::Tensor& x_select, const torch::Tensor& y_select) {
+  torch::manual_seed(training.seed);
+  TrainedConsumer out;
+  out.model = ConsumerMlp(config);
+  torch::optim::Adam opt(out.model->parameters(), torch::optim::AdamOptions(training.lr));
+  const std::vector<float> select_labels(y_select.data_ptr<float>(), y_select.data_ptr<float>() + y_select.numel());
+  Rng rng(Rng::mix(training.seed, 77));
+  const int64_t n = x.size(0);
+  std::vector<int64_t> order(static_cast<size_t>(n));
+  std::vector<torch::Tensor> best = snapshot(*out.model);
+  out.selection_auc = -1;
+  for (int epoch = 1; epoch <= training.epochs; ++epoch) {
+    out.model->train();
+    for (int64_t i = 0; i < n; ++i) order[i] = i;
+    for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(static_cast<uint64_t>(i + 1))]);
+    const auto perm = torch::from_blob(order.data(), {n}, torch::kLong);
+    for (int64_t s = 0; s < n; s += training.batch_size) {
+      const int64_t len = std::min<int64_t>(training.batch_size, n - s);
+      if (len < 2) continue;  // BatchNorm needs two rows
+      const auto idx = perm.narrow(0, s, len);
+      const auto loss =
+          torch::binary_cross_entropy_with_logits(out.model->forward(x.index_select(0, idx)), y.index_select(0, idx));
+      opt.zero_grad();
+      loss.backward();
+      opt.step();
+    }
+    const double auc = roc_auc(predict(out.model, x_select), select_labels);
+    if (auc > out.selection_auc) {
+      out.selection_auc = auc;
+      out.best_epoch = epoch;
+      best = snapshot(*out.model);
+    }
+  }
+  restore(*out.model, best);
+  out.model->eval();
+  return out;
+}
+
+std::string save_consumer(ConsumerMlp& model) { return save_module(*model); }
+
+ConsumerMlp load_consumer(const ConsumerConfig& config, const std::string& bytes, const std::string& where) {
+  ConsumerMlp m(config);
+  load_module(*m, bytes, where);
+  m->eval();
+  return m;
+}
+
+}  // namespace bcemb

@@ -1,0 +1,379 @@
+#include "bcemb/experiment/experiment.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <map>
+#include <optional>
+
+#include "bcemb/compat/strategy.h"
+#include "bcemb/consumer/mlp.h"
+#include "bcemb/consumer/tasks.h"
+#include "bcemb/eval/roc_auc.h"
+#include "bcemb/io/atomic_file.h"
+#include "bcemb/report/intended.h"
+#include "bcemb/report/plot.h"
+#include "bcemb/train/run_dir.h"
+#include "bcemb/train/workbench.h"
+#include "bcemb/util/error.h"
+#include "bcemb/util/hash.h"
+#include "bcemb/util/progress.h"
+
+namespace bcemb {
+
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr size_t kMinExamples = 20;
+constexpr size_t kMinPerClass = 5;
+
+// A strategy's version-0-compatible embeddings of every version.
+struct Compat0 {
+  std::vector<Matrix> users, items;
+};
+
+Compat0 load_compat0(const std::string& run_dir) {
+  const RunDir rd(run_dir);
+  const TransformChain chain = rd.chain();
+  Compat0 c;
+  for (int k = 0; k < rd.versions(); ++k) {
+    c.users.push_back(chain.apply(rd.embeddings(k, "users"), k, 0));
+    c.items.push_back(chain.apply(rd.embeddings(k, "items"), k, 0));
+  }
+  return c;
+}
+
+torch::Tensor features(const TaskDef& task, const TaskExamples& ex, const Compat0& emb, int version) {
+  const Matrix& users = emb.users.at(static_cast<size_t>(version));
+  const Matrix& items = emb.items.at(static_cast<size_t>(version));
+  const int64_t n = static_cast<int64_t>(ex.size());
+  const int64_t du = users.cols, di = items.cols;
+  const int64_t d = task.input == TaskInput::Edge ? du + di : (task.input == TaskInput::User ? du : di);
+  auto x = torch::empty({n, d});
+  float* out = x.data_ptr<float>();
+  for (int64_t r = 0; r < n; ++r) {
+    float* row = out + r * d;
+    if (task.input == TaskInput::Item) {
+      std::copy_n(items.row(ex.nodes[r]), di, row);
+    } else {
+      std::copy_n(users.row(ex.nodes[r]), du, row);
+      if (task.input == TaskInput::Edge) std::copy_n(items.row(ex.items[r]), di, row + du);
+    }
+  }
+  return x;
+}
+
+torch::Tensor labels(const TaskExamples& ex) {
+  return torch::from_blob(const_cast<float*>(ex.labels.data()), {static_cast<int64_t>(ex.size())}, torch::kFloat).clone();
+}
+
+// Why examples cannot train or score a binary classifier, or "" if they can.
+std::string unusable(const TaskExamples& ex) {
+  const double pos = ex.positive_rate() * static_cast<double>(ex.size());
+  const double neg = static_cast<double>(ex.size()) - pos;
+  if (ex.size() < kMinExamples) return std::to_string(ex.size()) + " examples (< " + std::to_string(kMinExamples) + ")";
+  if (pos < kMinPerClass || neg < kMinPerClass)
+    return "classes too small (" + std::to_string(static_cast<int64_t>(pos)) + " positive, " +
+           std::to_string(static_cast<int64_t>(neg)) + " negative)";
+  return "";
+}
+
+struct Consumers {
+  ConsumerConfig config;
+  std::vector<ConsumerMlp> models;  // one per seed
+  nlohmann::json info;
+};
+
+std::string task_dir_name(const std::string& task) {
+  std::string s;
+  for (const char c : task) s += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.') ? c : '_';
+  return s;
+}
+
+Consumers train_or_load(const TaskDef& task, const TaskExamples& train, const TaskExamples& select, const Compat0& ref,
+                        const ExperimentConfig& cfg, const std::string& dir, const std::string& fingerprint) {
+  const torch::Tensor x = features(task, train, ref, 0), y = labels(train);
+  const torch::Tensor xs = features(task, select, ref, task.selection_version), ys = labels(select);
+  Consumers c;
+  const std::string meta = dir + "/consumer.json";
+  if (!cfg.force && path_exists(meta)) {
+    try {
+      const auto j = nlohmann::json::parse(read_file(meta));
+      if (j.value("fingerprint", "") == fingerprint) {
+        c.config = {j.at("input_dim").get<int64_t>(), j.at("hidden").get<int64_t>(), j.at("dropout").get<double>()};
+        for (int s = 0; s < cfg.seeds; ++s) {
+          const std::string f = dir + "/seed" + std::to_string(s) + ".pt";
+          c.models.push_back(load_consumer(c.config, read_file(f), f));
+        }
+        c.info = j;
+        log_line("[consumers] " + task.name + ": reusing " + meta);
+        return c;
+      }
+    } catch (const nlohmann::json::exception&) {
+      // unreadable: retrain below
+    }
+  }
+  make_dirs(dir);
+  ConsumerTraining tr;
+  tr.epochs = cfg.consumer_epochs;
+  tr.batch_size = cfg.consumer_batch;
+  nlohmann::json grid = nlohmann::json::array();
+  double best = -1;
+  for (const int64_t h : cfg.hidden) {
+    for (const double p : cfg.dropout) {
+      const ConsumerConfig cc{x.size(1), h, p};
+      tr.seed = 0;
+      const TrainedConsumer t = train_consumer(cc, tr, x, y, xs, ys);
+      grid.push_back({{"hidden", h}, {"dropout", p}, {"selection_auc", t.selection_auc}, {"best_epoch", t.best_epoch}});
+      if (t.selection_auc > best) {
+        best = t.selection_auc;
+        c.config = cc;
+      }
+    }
+  }
+  nlohmann::json seeds = nlohmann::json::array();
+  for (int s = 0; s < cfg.seeds; ++s) {
+    tr.seed = static_cast<uint64_t>(s);
+    TrainedConsumer t = train_consumer(c.config, tr, x, y, xs, ys);
+    write_file_atomic(dir + "/seed" + std::to_string(s) + ".pt", save_consumer(t.model));
+    seeds.push_back({{"seed", s}, {"selection_auc", t.selection_auc}, {"best_epoch", t.best_epoch}});
+    c.models.push_back(t.model);
+  }
+  c.info = {{"task", task.name},
+            {"fingerprint", fingerprint},
+            {"input_dim", c.config.input_dim},
+            {"hidden", c.config.hidden},
+            {"dropout", c.config.dropout},
+            {"epochs", cfg.consumer_epochs},
+            {"train_examples", train.size()},
+            {"train_positive_rate", train.positive_rate()},
+            {"selection_version", task.selection_version},
+            {"selection_examples", select.size()},
+            {"grid", grid},
+            {"seeds", seeds}};
+  write_file_atomic(meta, c.info.dump(1));
+  return c;
+}
+
+struct Score {
+  double mean = kNaN, std = kNaN;
+};
+
+double mean_of(const std::vector<double>& v) {
+  double s = 0;
+  int n = 0;
+  for (const double x : v)
+    if (!std::isnan(x)) {
+      s += x;
+      ++n;
+    }
+  return n ? s / n : kNaN;
+}
+
+nlohmann::json num(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
+
+}  // namespace
+
+nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const TrainConfig& train,
+                              const ExperimentConfig& cfg, const std::string& out) {
+  const auto t0 = std::chrono::steady_clock::now();
+  if (cfg.hidden.empty() || cfg.dropout.empty() || cfg.seeds <= 0 || cfg.consumer_epochs <= 0)
+    throw Error("experiment: the consumer grid, seeds and epochs must be non-empty/positive");
+  make_dirs(out);
+  std::vector<std::string> names = cfg.strategies.empty() ? paper_strategies() : cfg.strategies;
+  for (const char* required : {"fix-m0", "no-bc"})
+    if (std::find(names.begin(), names.end(), required) == names.end()) names.insert(names.begin(), required);
+
+  // 1. The intended task: every strategy.
+  Workbench wb(ds, slices, train, out + "/cache");
+  const int K = static_cast<int>(wb.versions().size());
+  std::vector<StrategyResult> results;
+  {
+    Progress progress("experiment: strategies", static_cast<int64_t>(names.size()));
+    for (size_t i = 0; i < names.size(); ++i) {
+      const StrategySpec spec = parse_strategy(names[i]);
+      results.push_back(wb.run(spec, out + "/runs/" + spec.name, cfg.force));
+      progress.step(static_cast<int64_t>(i + 1), spec.name + " done");
+    }
+  }
+  const auto intended = intended_comparison(results, train.primary_k);
+
+  // 2. Consumers, trained once on version 0 (fix-m0's run: version 0 is shared by all).
+  std::map<std::string, Compat0> emb;
+  for (const auto& r : results) emb[r.strategy] = load_compat0(out + "/runs/" + r.strategy);
+  const TaskSet tasks(ds, wb.versions());
+  nlohmann::json consumer_fp = {wb.fingerprint(), cfg.hidden, cfg.dropout, cfg.consumer_epochs, cfg.seeds,
+                                cfg.consumer_batch};
+  const std::string fingerprint = fnv1a64_hex(consumer_fp.dump());
+  nlohmann::json task_info = nlohmann::json::array();
+  nlohmann::json skipped = nlohmann::json::array();
+  // auc[strategy][task][version]
+  std::map<std::string, std::map<std::string, std::vector<Score>>> auc;
+  Progress progress("experiment: consumers", static_cast<int64_t>(tasks.tasks().size()));
+  int done = 0;
+  for (const TaskDef& task : tasks.tasks()) {
+    ++done;
+    const TaskExamples tr = tasks.train(task.name);
+    const TaskExamples sel = tasks.at(task.name, task.selection_version);
+    std::string why = unusable(tr);
+    if (why.empty()) why = unusable(sel);
+    if (why.empty() && task.first_eval_version >= K) why = "no version to evaluate";
+    if (!why.empty()) {
+      skipped.push_back({{"task", task.name}, {"reason", why}});
+      progress.step(done, task.name + " skipped: " + why);
+      continue;
+    }
+    Consumers c = train_or_load(task, tr, sel, emb.at("fix-m0"), cfg, out + "/consumers/" + task_dir_name(task.name),
+                                fingerprint);
+    nlohmann::json info = c.info;
+    info["input"] = task.input == TaskInput::Edge ? "edge" : (task.input == TaskInput::User ? "user" : "item");
+    info["first_eval_version"] = task.first_eval_version;
+    info["skipped_versions"] = nlohmann::json::array();
+    for (const auto& r : results) auc[r.strategy][task.name].assign(static_cast<size_t>(K), Score{});
+    for (int k = task.first_eval_version; k < K; ++k) {
+      const TaskExamples ex = tasks.at(task.name, k);
+      const std::string bad = unusable(ex);
+      if (!bad.empty()) {
+        info["skipped_versions"].push_back({{"version", k}, {"reason", bad}});
+        continue;
+      }
+      for (const auto& r : results) {
+        const torch::Tensor x = features(task, ex, emb.at(r.strategy), k);
+        std::vector<double> per_seed;
+        for (auto& m : c.models) per_seed.push_back(roc_auc(predict(m, x), ex.labels));
+        Score s;
+        s.mean = mean_of(per_seed);
+        double var = 0;
+        for (const double a : per_seed) var += (a - s.mean) * (a - s.mean);
+        s.std = per_seed.size() > 1 ? std::sqrt(var / static_cast<double>(per_seed.size() - 1)) : 0.0;
+        auc[r.strategy][task.name][static_cast<size_t>(k)] = s;
+      }
+    }
+    task_info.push_back(info);
+    progress.step(done, task.name + " (hidden " + std::to_string(c.config.hidden) + ", dropout " +
+                            std::to_string(c.config.dropout).substr(0, 4) + ")");
+  }
+
+  // 3. Aggregate: per task mean over evaluated versions, degradation vs fix-m0, then over tasks.
+  std::vector<std::string> task_names;
+  for (const auto& t : task_info) task_names.push_back(t["task"]);
+  std::map<std::string, std::map<std::string, double>> task_mean;
+  for (const auto& r : results)
+    for (const auto& t : task_names) {
+      std::vector<double> v;
+      for (const auto& s : auc[r.strategy][t]) v.push_back(s.mean);
+      task_mean[r.strategy][t] = mean_of(v);
+    }
+  nlohmann::json strategies = nlohmann::json::array();
+  Table summary;
+  summary.header = {"strategy", "intended degradation vs no-bc (%)", "unintended degradation vs fix-m0 (%)", "sum (%)",
+                    "alignment error"};
+  Table per_task;
+  per_task.header = {"strategy"};
+  for (const auto& t : task_names) per_task.header.push_back(t);
+  std::map<std::string, std::vector<double>> auc_per_version;  // mean over tasks, per version
+  for (size_t i = 0; i < results.size(); ++i) {
+    const std::string& s = results[i].strategy;
+    std::vector<double> degs;
+    nlohmann::json per = nlohmann::json::object();
+    std::vector<std::string> cells{s};
+    for (const auto& t : task_names) {
+      const double base = task_mean["fix-m0"][t], mine = task_mean[s][t];
+      const double deg = (mine - base) / base * 100.0;
+      if (!std::isnan(deg)) degs.push_back(deg);
+      nlohmann::json versions = nlohmann::json::array();
+      for (int k = 0; k < K; ++k) {
+        const Score& sc = auc[s][t][static_cast<size_t>(k)];
+        versions.push_back({{"version", k}, {"auc", num(sc.mean)}, {"std", num(sc.std)}});
+      }
+      per[t] = {{"mean_auc", num(mine)}, {"degradation_vs_fix_m0_pct", num(deg)}, {"per_version", versions}};
+      cells.push_back(fmt(mine, 4));
+    }
+    per_task.rows.push_back(cells);
+    std::vector<double> by_version;
+    for (int k = 0; k < K; ++k) {
+      std::vector<double> v;
+      for (const auto& t : task_names) v.push_back(auc[s][t][static_cast<size_t>(k)].mean);
+      by_version.push_back(mean_of(v));
+    }
+    auc_per_version[s] = by_version;
+    const double unintended = mean_of(degs);
+    const IntendedRow& ir = intended[i];
+    const double sum = ir.degradation_pct + unintended;
+    summary.rows.push_back({s, fmt_signed(ir.degradation_pct), fmt_signed(unintended), fmt_signed(sum),
+                            fmt(ir.mean_alignment_error, 3)});
+    strategies.push_back({{"strategy", s},
+                          {"intended_degradation_pct", num(ir.degradation_pct)},
+                          {"unintended_degradation_pct", num(unintended)},
+                          {"sum_pct", num(sum)},
+                          {"alignment_error", num(ir.mean_alignment_error)},
+                          {"recall_per_version", ir.recall},
+                          {"alignment_error_per_version", ir.alignment_error},
+                          {"mean_unintended_auc_per_version", by_version},
+                          {"tasks", per},
+                          {"train_seconds", results[i].seconds}});
+  }
+  const Table intended_t = intended_table(intended, train.primary_k);
+  std::string md = "# bcemb experiment: " + ds.name + "\n\n" + summary.to_markdown() +
+                   "\nIntended: Recall@" + std::to_string(train.primary_k) +
+                   " on each version's next time slice; degradation averaged over versions 1.." +
+                   std::to_string(K - 1) + ". Unintended: ROC-AUC of consumers trained once on version 0, per task "
+                   "averaged over its evaluated versions, relative to fix-m0, then averaged over tasks. Alignment "
+                   "error: mean L2 distance to fix-m0's embeddings in version 0's space.\n\n## Intended task\n\n" +
+                   intended_t.to_markdown() + "\n## Unintended tasks: mean ROC-AUC over evaluated versions\n\n" +
+                   per_task.to_markdown();
+  if (!skipped.empty()) {
+    md += "\n## Skipped tasks\n\n";
+    for (const auto& s : skipped) md += "- " + s["task"].get<std::string>() + ": " + s["reason"].get<std::string>() + "\n";
+  }
+  write_file_atomic(out + "/table.md", md);
+  write_file_atomic(out + "/table.csv", summary.to_csv());
+
+  // 4. Plots.
+  nlohmann::json plots = nlohmann::json::array();
+  if (cfg.plots) {
+    LinePlot recall{"Intended task: Recall@" + std::to_string(train.primary_k) + " per version", "version",
+                    "Recall@" + std::to_string(train.primary_k), {}};
+    LinePlot unint{"Unintended tasks: mean consumer ROC-AUC (version-0 consumers)", "version", "mean ROC-AUC", {}};
+    LinePlot align{"Alignment error to fix-m0 in version 0's space", "version", "mean L2 distance", {}};
+    for (size_t i = 0; i < results.size(); ++i) {
+      Series r{results[i].strategy, {}, {}}, u{results[i].strategy, {}, {}}, a{results[i].strategy, {}, {}};
+      for (int k = 0; k < K; ++k) {
+        r.x.push_back(k);
+        r.y.push_back(intended[i].recall[static_cast<size_t>(k)]);
+        if (k == 0) continue;
+        u.x.push_back(k);
+        u.y.push_back(auc_per_version[results[i].strategy][static_cast<size_t>(k)]);
+        a.x.push_back(k);
+        a.y.push_back(intended[i].alignment_error[static_cast<size_t>(k)]);
+      }
+      recall.series.push_back(r);
+      unint.series.push_back(u);
+      align.series.push_back(a);
+    }
+    for (const auto& [stem, plot] : {std::make_pair("recall", recall), std::make_pair("unintended_auc", unint),
+                                     std::make_pair("alignment_error", align)}) {
+      std::string why;
+      if (render_plot(plot, out + "/" + stem, &why)) plots.push_back(std::string(stem) + ".png");
+      else log_line("[experiment] plot " + std::string(stem) + ": " + why);
+    }
+  }
+
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json j{{"data", {{"name", ds.name}, {"users", ds.num_users()}, {"items", ds.num_items()},
+                             {"interactions", ds.interactions.size()}}},
+                   {"slices", slices.describe()},
+                   {"versions", K},
+                   {"consumer", {{"hidden", cfg.hidden}, {"dropout", cfg.dropout}, {"epochs", cfg.consumer_epochs},
+                                 {"seeds", cfg.seeds}}},
+                   {"strategies", strategies},
+                   {"intended", intended_json(intended, train.primary_k)},
+                   {"tasks", task_info},
+                   {"skipped_tasks", skipped},
+                   {"plots", plots},
+                   {"seconds", seconds}};
+  write_file_atomic(out + "/results.json", j.dump(2));
+  return j;
+}
+
+}  // namespace bcemb

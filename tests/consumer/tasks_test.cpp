@@ -1,0 +1,99 @@
+#include "bcemb/consumer/tasks.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "bcemb/util/error.h"
+
+namespace bcemb {
+namespace {
+
+// Two versions over 12 edges at times 0..11 (cuts after edge 4, 7, 11).
+// Users (first appearance): a=0 b=1 c=2 d=3; items x=0 y=1 z=2 w=3.
+Dataset tiny() {
+  DatasetBuilder b;
+  struct Row {
+    const char *u, *i;
+    float r;
+  };
+  const Row rows[] = {{"a", "x", 5}, {"b", "x", 2}, {"a", "y", 4}, {"c", "y", 3}, {"b", "z", 5},  // v0 train (0..4)
+                      {"a", "z", 1}, {"d", "x", 4}, {"d", "y", 5},                                // v0 window (5..7)
+                      {"b", "w", 4}, {"c", "x", 5}, {"a", "w", 3}, {"c", "z", 2}};               // v1 window (8..11)
+  for (int t = 0; t < 12; ++t) b.add_interaction(rows[t].u, rows[t].i, rows[t].r, t);
+  b.add_user_attribute("a", "gender", "F");
+  b.add_user_attribute("b", "gender", "M");
+  b.add_user_attribute("c", "gender", "M");
+  b.add_user_attribute("d", "gender", "M");
+  return b.build("tiny", {});
+}
+
+std::vector<Version> tiny_versions(const Dataset& ds) {
+  SliceSpec s;
+  s.timestamps = {4, 7, 11};
+  return make_versions(ds, s);
+}
+
+TEST(Tasks, EdgeRatingLabels) {
+  const Dataset ds = tiny();
+  const auto v = tiny_versions(ds);
+  const TaskSet tasks(ds, v);
+  const TaskExamples tr = tasks.train("edge-rating");
+  // v0 train: edges 0..4 plus new user d's first window edge (d-x, rating 4)
+  ASSERT_EQ(tr.size(), 6u);
+  EXPECT_EQ(tr.labels, (std::vector<float>{1, 0, 1, 0, 1, 1}));
+  const TaskExamples val0 = tasks.at("edge-rating", 0);  // a-z (1) and d-y (5)
+  EXPECT_EQ(val0.labels, (std::vector<float>{0, 1}));
+  EXPECT_EQ(val0.items, (std::vector<int32_t>{2, 1}));
+}
+
+TEST(Tasks, ActivityLabels) {
+  const Dataset ds = tiny();
+  const auto v = tiny_versions(ds);
+  const TaskSet tasks(ds, v);
+  // version 1: users known at t=11: a b c d; validation edges b-w(4) c-x(5) a-w(3) c-z(2)
+  const TaskExamples act = tasks.at("user-activity", 1);
+  EXPECT_EQ(act.nodes, (std::vector<int32_t>{0, 1, 2, 3}));
+  EXPECT_EQ(act.labels, (std::vector<float>{1, 1, 1, 0}));
+  const TaskExamples pos = tasks.at("user-positive-activity", 1);
+  EXPECT_EQ(pos.labels, (std::vector<float>{0, 1, 1, 0}));  // a's max is 3, c's max is 5
+  EXPECT_EQ(tasks.task("user-activity").selection_version, 1);
+  EXPECT_EQ(tasks.task("user-activity").first_eval_version, 2);
+  // training labels are version 0's: a (a-z) and d (d-y) are active
+  EXPECT_EQ(tasks.train("user-activity").labels, (std::vector<float>{1, 0, 0, 1}));
+}
+
+TEST(Tasks, ItemRatingNeedsTenRatings) {
+  DatasetBuilder b;
+  // item "p": 10 ratings (mean 3.5, std > 1), item "q": 10 ratings of 4 (std 0), item "r": 3 ratings
+  int t = 0;
+  for (int u = 0; u < 10; ++u) b.add_interaction("u" + std::to_string(u), "p", u % 2 ? 5.0f : 2.0f, t++);
+  for (int u = 0; u < 10; ++u) b.add_interaction("u" + std::to_string(u), "q", 4.0f, t++);
+  for (int u = 0; u < 3; ++u) b.add_interaction("u" + std::to_string(u), "r", 1.0f, t++);
+  for (int u = 0; u < 5; ++u) b.add_interaction("v" + std::to_string(u), "r", 1.0f, t++);
+  const Dataset ds = b.build("items", {});
+  SliceSpec s;
+  s.timestamps = {22, t - 1};
+  const auto v = make_versions(ds, s);
+  const TaskSet tasks(ds, v);
+  const TaskExamples avg = tasks.train("item-rating-avg");
+  ASSERT_EQ(avg.nodes, (std::vector<int32_t>{0, 1}));  // r has 3 ratings in training
+  // threshold = median of {3.5, 4.0} = 3.75: p below, q above
+  EXPECT_EQ(avg.labels, (std::vector<float>{0, 1}));
+  EXPECT_EQ(tasks.train("item-rating-std").labels, (std::vector<float>{1, 0}));
+  // at version 0 (train + val) r has 8 ratings: still out
+  EXPECT_EQ(tasks.at("item-rating-avg", 0).size(), 2u);
+}
+
+TEST(Tasks, AttributeTaskOneVsRestAndUnknownNames) {
+  const Dataset ds = tiny();
+  const auto v = tiny_versions(ds);
+  const TaskSet tasks(ds, v);
+  const TaskDef& g = tasks.task("user-gender=M");
+  EXPECT_EQ(g.input, TaskInput::User);
+  EXPECT_THROW(tasks.task("user-shoe-size"), Error);
+  EXPECT_THROW(tasks.at("edge-rating", 5), Error);
+}
+
+}  // namespace
+}  // namespace bcemb

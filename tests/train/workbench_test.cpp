@@ -1,0 +1,88 @@
+#include "bcemb/train/workbench.h"
+
+#include <gtest/gtest.h>
+
+#include "bcemb/compat/composition.h"
+#include "bcemb/data/synthetic.h"
+#include "bcemb/eval/alignment_error.h"
+#include "bcemb/report/intended.h"
+#include "bcemb/util/error.h"
+#include "test_util.h"
+
+namespace bcemb {
+namespace {
+
+struct Small {
+  Dataset ds = generate_synthetic(config());
+  SliceSpec slices;
+  TrainConfig train;
+  Small() {
+    slices.fractions = {0.6, 0.75, 0.9, 1.0};
+    train.models = {{8, 2}, {12, 2}, {16, 2}};
+    train.epochs = 30;
+    train.warmup_epochs = 10;
+    train.batch_size = 256;
+  }
+  static SyntheticConfig config() {
+    SyntheticConfig c;
+    c.users = 300;
+    c.items = 200;
+    c.interactions = 6000;
+    return c;
+  }
+};
+
+TEST(Workbench, StrategiesWriteRunsThatComposeToVersionZero) {
+  Small s;
+  test::TempDir dir;
+  Workbench wb(s.ds, s.slices, s.train, dir / "cache");
+  std::vector<StrategyResult> results;
+  for (const char* name : {"fix-m0", "no-bc", "posthoc-lin-mloss", "joint-lin-mloss"})
+    results.push_back(wb.run(parse_strategy(name), dir / name));
+  ASSERT_EQ(results.size(), 4u);
+  for (const auto& r : results) {
+    ASSERT_EQ(r.versions.size(), 3u);
+    EXPECT_DOUBLE_EQ(r.versions[0].fit.recall.at(50), results[0].versions[0].fit.recall.at(50))
+        << "version 0 is shared by every strategy";
+  }
+  // fix-m0 is the reference of the alignment error
+  EXPECT_DOUBLE_EQ(results[0].versions[2].alignment_error, 0.0);
+  // no-bc's transforms are truncations
+  const RunDir nobc(dir / "no-bc");
+  ASSERT_TRUE(nobc.complete());
+  const Matrix b2 = nobc.transform(2);
+  EXPECT_EQ(b2.rows, 12);
+  EXPECT_EQ(b2.cols, 16);
+  EXPECT_FLOAT_EQ(b2.at(3, 3), 1.0f);
+  EXPECT_FLOAT_EQ(b2.at(3, 4), 0.0f);
+  // The composed transform of the files reproduces the reported alignment error.
+  const RunDir joint(dir / "joint-lin-mloss");
+  const Matrix z = joint.embeddings(2, "users");
+  const Matrix compat0 = joint.chain().apply(z, 2, 0);
+  EXPECT_EQ(compat0.cols, 8);
+  EXPECT_EQ(joint.ids(2, "users").size(), static_cast<size_t>(z.rows));
+  // Joint training aligns far better than independent training.
+  EXPECT_LT(results[3].versions[2].alignment_error, 0.5 * results[1].versions[2].alignment_error);
+  EXPECT_LT(results[2].versions[2].alignment_error, results[1].versions[2].alignment_error);
+  const auto rows = intended_comparison(results, 50);
+  EXPECT_DOUBLE_EQ(rows[1].degradation_pct, 0.0);  // no-bc against itself
+  EXPECT_DOUBLE_EQ(rows[2].degradation_pct, 0.0);  // post hoc keeps no-bc's models
+}
+
+TEST(Workbench, CompleteRunsAreReusedAndBadVersionsAreErrors) {
+  Small s;
+  test::TempDir dir;
+  Workbench wb(s.ds, s.slices, s.train, dir / "cache");
+  const StrategyResult first = wb.run(parse_strategy("no-bc"), dir / "run");
+  const StrategyResult again = wb.run(parse_strategy("no-bc"), dir / "run");
+  EXPECT_TRUE(again.reused);
+  EXPECT_DOUBLE_EQ(again.versions[2].fit.recall.at(50), first.versions[2].fit.recall.at(50));
+  const RunDir rd(dir / "run");
+  EXPECT_THROW(rd.embeddings(7, "users"), Error);      // no such version
+  EXPECT_THROW(rd.chain().composed(0, 2), Error);      // j > k
+  EXPECT_THROW(rd.embeddings(1, "groups"), Error);
+  EXPECT_THROW(RunDir(dir / "nothing").versions(), Error);
+}
+
+}  // namespace
+}  // namespace bcemb
