@@ -3,7 +3,7 @@
 set -euo pipefail
 PKGS=(build-essential cmake ccache pkg-config
       libtorch-dev libopenblas-dev libopenblas0-openmp zlib1g-dev libsqlite3-dev
-      nlohmann-json3-dev libcli11-dev libcpp-httplib-dev
+      nlohmann-json3-dev libcli11-dev libcpp-httplib-dev libeigen3-dev
       libgtest-dev libbenchmark-dev
       python3-numpy python3-torch gnuplot-nox wrk)
 missing=()

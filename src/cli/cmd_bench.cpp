@@ -1,9 +1,14 @@
 // bcemb bench train: time one version's training the way the speed anchor
 // (../shared/bench/reference_pinsage.py) does, and print the same figures.
 #include <algorithm>
+#include <chrono>
+#include <cmath>
 #include <iostream>
 
+#include "bcemb/compat/composition.h"
 #include "bcemb/train/workbench.h"
+#include "bcemb/util/gemm_bench.h"
+#include "bcemb/util/rng.h"
 #include "bcemb/util/threads.h"
 #include "commands.h"
 #include "flags.h"
@@ -60,6 +65,55 @@ void register_bench(CLI::App& app) {
                      {"train_s_to_target", to_target},
                      {"curve", curve}};
     std::cout << j.dump() << "\n";
+  });
+
+  auto* tr = bench->add_subcommand("transform", "composed-transform throughput against libtorch's GEMM, same shapes");
+  auto rows = std::make_shared<int64_t>(100000);
+  auto from_dim = std::make_shared<int64_t>(512);
+  auto to_dim = std::make_shared<int64_t>(256);
+  auto repeats = std::make_shared<int>(5);
+  auto threads = std::make_shared<int>(0);
+  tr->add_option("--rows", *rows, "embedding rows")->capture_default_str();
+  tr->add_option("--from-dim", *from_dim, "dimension of the latest version")->capture_default_str();
+  tr->add_option("--to-dim", *to_dim, "dimension of the target version")->capture_default_str();
+  tr->add_option("--repeats", *repeats, "timed repetitions (median reported)")->capture_default_str();
+  add_threads_flag(tr, *threads);
+  tr->callback([=] {
+    apply_threads(*threads);
+    // A 3-version chain 256 <- 384 <- 512 collapsed to one matrix, as export and serve use it.
+    Rng rng(1);
+    auto random = [&](int64_t r, int64_t c) {
+      Matrix m(r, c);
+      for (auto& x : m.data) x = static_cast<float>(rng.normal() / std::sqrt(static_cast<double>(c)));
+      return m;
+    };
+    const int64_t mid = (*from_dim + *to_dim) / 2;
+    TransformChain chain(*to_dim);
+    chain.push(random(*to_dim, mid));
+    chain.push(random(mid, *from_dim));
+    const Matrix z = random(*rows, *from_dim);
+    chain.apply(z, 2, 0);  // warm-up, also fills the cache
+    std::vector<double> t;
+    for (int r = 0; r < *repeats; ++r) {
+      const auto t0 = std::chrono::steady_clock::now();
+      const Matrix out = chain.apply(z, 2, 0);
+      t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    }
+    std::sort(t.begin(), t.end());
+    const double ours = t[t.size() / 2];
+    const double torch_s = torch_gemm_seconds(*rows, *from_dim, *to_dim, *repeats);
+    const double flops = 2.0 * static_cast<double>(*rows) * static_cast<double>(*from_dim) * static_cast<double>(*to_dim);
+    std::cout << nlohmann::json{{"rows", *rows},
+                                {"from_dim", *from_dim},
+                                {"to_dim", *to_dim},
+                                {"threads", get_threads()},
+                                {"transform_s", ours},
+                                {"transform_gflops", flops / ours / 1e9},
+                                {"torch_gemm_s", torch_s},
+                                {"torch_gemm_gflops", flops / torch_s / 1e9},
+                                {"ratio", torch_s / ours}}
+                     .dump(2)
+              << "\n";
   });
 }
 
