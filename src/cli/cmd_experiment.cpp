@@ -4,6 +4,7 @@
 
 #include "bcemb/experiment/experiment.h"
 #include "bcemb/io/atomic_file.h"
+#include "bcemb/train/run_dir.h"
 #include "commands.h"
 #include "flags.h"
 
@@ -64,14 +65,44 @@ void register_experiment(CLI::App& app) {
   auto dexp = std::make_shared<ExperimentFlags>();
   dtrain->dims = "32,40,48,56,64";
   dtrain->layers = "2,2,3,3,3";
-  dtrain->config.epochs = 20;
-  dtrain->config.warmup_epochs = 5;
+  dtrain->config.epochs = 30;
+  dtrain->config.warmup_epochs = 10;
   dexp->out = "runs/demo";
   ddata->add(demo);
   dtrain->add(demo);
   dexp->add(demo);
   demo->get_option("--out")->required(false)->capture_default_str();
   demo->callback([=] { run(*ddata, *dtrain, *dexp); });
+}
+
+void register_consumer(CLI::App& app) {
+  auto* consumer = app.add_subcommand("consumer", "evaluate an experiment's saved consumers");
+  consumer->require_subcommand(1);
+  auto* eval = consumer->add_subcommand("eval", "ROC-AUC of a task's consumers on given version-0-compatible embeddings");
+  auto data = std::make_shared<DataFlags>();
+  auto dir = std::make_shared<std::string>();
+  auto task = std::make_shared<std::string>();
+  auto version = std::make_shared<int>(1);
+  auto users = std::make_shared<std::string>(), user_ids = std::make_shared<std::string>();
+  auto items = std::make_shared<std::string>(), item_ids = std::make_shared<std::string>();
+  data->add(eval);
+  eval->add_option("--experiment", *dir, "experiment folder (with consumers/)")->required();
+  eval->add_option("--task", *task, "task name, as in table.md")->required();
+  eval->add_option("--version", *version, "version whose examples are scored")->capture_default_str();
+  eval->add_option("--user-embeddings", *users, "user embeddings .npy (version-0 space)");
+  eval->add_option("--user-ids", *user_ids, "their ids (index<TAB>id)");
+  eval->add_option("--item-embeddings", *items, "item embeddings .npy (version-0 space)");
+  eval->add_option("--item-ids", *item_ids, "their ids (index<TAB>id)");
+  eval->callback([=] {
+    const Dataset ds = data->load_dataset();
+    EmbeddingTable u, i;
+    if (!users->empty()) u = {read_matrix_npy(*users), read_id_map(*user_ids)};
+    if (!items->empty()) i = {read_matrix_npy(*items), read_id_map(*item_ids)};
+    std::cout << evaluate_saved_consumers(ds, data->slices(), *dir, *task, *version, users->empty() ? nullptr : &u,
+                                          items->empty() ? nullptr : &i)
+                     .dump(2)
+              << "\n";
+  });
 }
 
 }  // namespace bcemb::cli

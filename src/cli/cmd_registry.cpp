@@ -150,6 +150,8 @@ void register_registry(CLI::App& app) {
   serve->add_option("--port", opts->port, "port (0: any free port)")->capture_default_str();
   serve->add_option("--max-batch", opts->max_batch, "most ids in one batch request")->capture_default_str();
   serve->add_option("--max-body", opts->max_body, "most bytes in a request body")->capture_default_str();
+  serve->add_option("--http-threads", opts->http_threads, "HTTP worker threads (one per open connection)")
+      ->capture_default_str();
   serve->callback([=] {
     EmbeddingServer server(*dir, *opts);
     const int port = server.bind();

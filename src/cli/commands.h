@@ -16,6 +16,7 @@ void register_transform(CLI::App& app);
 void register_bench(CLI::App& app);
 void register_compare(CLI::App& app);
 void register_experiment(CLI::App& app);
+void register_consumer(CLI::App& app);
 void register_registry(CLI::App& app);  // registry, export, serve
 
 // "a,b,c" -> specs; empty -> the paper's eight strategies.

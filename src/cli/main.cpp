@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   bcemb::cli::register_bench(app);
   bcemb::cli::register_compare(app);
   bcemb::cli::register_experiment(app);
+  bcemb::cli::register_consumer(app);
   bcemb::cli::register_registry(app);
   try {
     app.parse(argc, argv);

@@ -5,6 +5,8 @@
 #include <limits>
 #include <map>
 #include <optional>
+#include <tuple>
+#include <unordered_map>
 
 #include "bcemb/compat/strategy.h"
 #include "bcemb/consumer/mlp.h"
@@ -374,6 +376,65 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
                    {"seconds", seconds}};
   write_file_atomic(out + "/results.json", j.dump(2));
   return j;
+}
+
+nlohmann::json evaluate_saved_consumers(const Dataset& ds, const SliceSpec& slices, const std::string& dir,
+                                        const std::string& task_name, int version, const EmbeddingTable* users,
+                                        const EmbeddingTable* items) {
+  const auto versions = make_versions(ds, slices);
+  const TaskSet tasks(ds, versions);
+  const TaskDef& task = tasks.task(task_name);
+  const std::string cdir = dir + "/consumers/" + task_dir_name(task_name);
+  const std::string meta_path = cdir + "/consumer.json";
+  if (!path_exists(meta_path)) throw Error(meta_path + ": no saved consumer for task " + task_name);
+  const auto meta = nlohmann::json::parse(read_file(meta_path));
+  const ConsumerConfig config{meta.at("input_dim").get<int64_t>(), meta.at("hidden").get<int64_t>(),
+                              meta.at("dropout").get<double>()};
+  const TaskExamples ex = tasks.at(task_name, version);
+  // Place the given rows at the dataset's node indices.
+  auto place = [&](const EmbeddingTable* t, int64_t n, const char* what) {
+    if (t == nullptr) throw Error("task " + task_name + " needs " + what + " embeddings");
+    if (static_cast<int64_t>(t->ids.size()) != t->rows.rows)
+      throw Error(std::string(what) + " embeddings: " + std::to_string(t->ids.size()) + " ids for " +
+                  std::to_string(t->rows.rows) + " rows");
+    const auto& names = std::string(what) == "user" ? ds.user_ids : ds.item_ids;
+    std::unordered_map<std::string, int64_t> at;
+    for (size_t i = 0; i < t->ids.size(); ++i) at.emplace(t->ids[i], static_cast<int64_t>(i));
+    Matrix m(n, t->rows.cols);
+    std::vector<char> known(static_cast<size_t>(n), 0);
+    for (int64_t node = 0; node < n; ++node) {
+      const auto it = at.find(names[node]);
+      if (it == at.end()) continue;
+      std::copy_n(t->rows.row(it->second), m.cols, m.row(node));
+      known[node] = 1;
+    }
+    return std::make_pair(m, known);
+  };
+  Compat0 emb;
+  emb.users.resize(static_cast<size_t>(version) + 1);
+  emb.items.resize(static_cast<size_t>(version) + 1);
+  std::vector<char> known_users, known_items;
+  const Version& v = versions.at(static_cast<size_t>(version));
+  if (task.input != TaskInput::Item) std::tie(emb.users[version], known_users) = place(users, v.num_users, "user");
+  if (task.input != TaskInput::User) std::tie(emb.items[version], known_items) = place(items, v.num_items, "item");
+  for (size_t r = 0; r < ex.size(); ++r) {
+    if (task.input != TaskInput::Item && !known_users[ex.nodes[r]])
+      throw Error("no embedding for user '" + ds.user_ids[ex.nodes[r]] + "' needed by task " + task_name);
+    const int32_t item = task.input == TaskInput::Edge ? ex.items[r] : ex.nodes[r];
+    if (task.input != TaskInput::User && !known_items[item])
+      throw Error("no embedding for item '" + ds.item_ids[item] + "' needed by task " + task_name);
+  }
+  const torch::Tensor x = features(task, ex, emb, version);
+  nlohmann::json per_seed = nlohmann::json::array();
+  std::vector<double> aucs;
+  for (int s = 0; s < static_cast<int>(meta.at("seeds").size()); ++s) {
+    const std::string f = cdir + "/seed" + std::to_string(s) + ".pt";
+    ConsumerMlp m = load_consumer(config, read_file(f), f);
+    aucs.push_back(roc_auc(predict(m, x), ex.labels));
+    per_seed.push_back(aucs.back());
+  }
+  return {{"task", task_name}, {"version", version}, {"examples", ex.size()}, {"auc", mean_of(aucs)},
+          {"auc_per_seed", per_seed}};
 }
 
 }  // namespace bcemb

@@ -1,6 +1,5 @@
 #include "bcemb/serve/server.h"
 
-#include <cblas.h>
 #include <httplib.h>
 #include <sys/stat.h>
 
@@ -154,9 +153,15 @@ struct EmbeddingServer::Impl {
   ServeOptions options;
   httplib::Server http;
   Metrics metrics;
+  // The published snapshot. Readers copy it into a per-thread cache when the
+  // sequence number moves, so the request path takes no lock (libstdc++'s
+  // atomic shared_ptr uses spinlocks, which stall when threads outnumber cores).
+  std::mutex snapshot_mu;
   std::shared_ptr<const Snapshot> snapshot;
-  std::mutex reload_mu;
+  std::atomic<uint64_t> snapshot_seq{1};
+  std::mutex reload_mu;  // one reloader at a time; guards head_stat
   struct stat head_stat {};
+  std::mutex error_mu;
   std::string last_reload_error;
 
   static bool same(const struct stat& a, const struct stat& b) {
@@ -164,31 +169,54 @@ struct EmbeddingServer::Impl {
            a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
   }
 
+  void publish(std::shared_ptr<const Snapshot> fresh) {
+    std::lock_guard<std::mutex> lock(snapshot_mu);
+    snapshot = std::move(fresh);
+    snapshot_seq.fetch_add(1, std::memory_order_release);
+  }
+
   // The snapshot for this request; reloads first if HEAD changed. Only one
   // thread reloads; the others go on with the current snapshot meanwhile.
-  std::shared_ptr<const Snapshot> current() {
+  const std::shared_ptr<const Snapshot>& current() {
     struct stat st {};
     if (::stat(registry_head_path(dir).c_str(), &st) == 0) {
       std::unique_lock<std::mutex> lock(reload_mu, std::try_to_lock);
       if (lock.owns_lock() && !same(st, head_stat)) {
         try {
-          auto fresh = load_snapshot(dir);
-          std::atomic_store(&snapshot, fresh);
+          publish(load_snapshot(dir));
           metrics.reloads.fetch_add(1);
+          std::lock_guard<std::mutex> guard(error_mu);
           last_reload_error.clear();
         } catch (const std::exception& e) {
           metrics.reload_errors.fetch_add(1);
+          std::lock_guard<std::mutex> guard(error_mu);
           last_reload_error = e.what();
-          log_line(std::string("[serve] reload failed, still serving generation ") +
-                   std::to_string(std::atomic_load(&snapshot)->generation) + ": " + e.what());
+          log_line(std::string("[serve] reload failed, still serving the previous snapshot: ") + e.what());
         }
         head_stat = st;
       }
     }
-    return std::atomic_load(&snapshot);
+    thread_local const Impl* owner = nullptr;
+    thread_local uint64_t seen = 0;
+    thread_local std::shared_ptr<const Snapshot> cached;
+    const uint64_t seq = snapshot_seq.load(std::memory_order_acquire);
+    if (owner != this || seen != seq) {
+      std::lock_guard<std::mutex> lock(snapshot_mu);
+      cached = snapshot;
+      seen = snapshot_seq.load(std::memory_order_relaxed);
+      owner = this;
+    }
+    return cached;
+  }
+
+  std::string reload_error() {
+    std::lock_guard<std::mutex> lock(error_mu);
+    return last_reload_error;
   }
 
   // Row of `kind` table for `id` mapped to version j into out; returns an HTTP status.
+  // A plain loop, not BLAS: the OpenMP BLAS would start a thread team in every
+  // HTTP thread that calls it.
   static int lookup(const Snapshot& s, const std::string& kind, const std::string& id, int j, std::vector<float>& out,
                     std::string& error) {
     const Snapshot::Table& t = kind == "users" ? s.users : s.items;
@@ -207,8 +235,13 @@ struct EmbeddingServer::Impl {
     }
     const Matrix& m = s.to_version[static_cast<size_t>(j)];
     out.resize(static_cast<size_t>(m.rows));
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, static_cast<int>(m.rows), static_cast<int>(m.cols), 1.0f, m.data.data(),
-                static_cast<int>(m.cols), t.z.row(it->second), 1, 0.0f, out.data(), 1);
+    const float* x = t.z.row(it->second);
+    for (int64_t r = 0; r < m.rows; ++r) {
+      const float* w = m.row(r);
+      float acc = 0.0f;
+      for (int64_t c = 0; c < m.cols; ++c) acc += w[c] * x[c];
+      out[static_cast<size_t>(r)] = acc;
+    }
     return 200;
   }
 
@@ -249,7 +282,8 @@ void EmbeddingServer::Impl::routes() {
     endpoint = Metrics::kHealth;
     const auto s = current();
     nlohmann::json j{{"status", "ok"}, {"latest", s->latest}, {"generation", s->generation}};
-    if (!last_reload_error.empty()) j["last_reload_error"] = last_reload_error;
+    const std::string error = reload_error();
+    if (!error.empty()) j["last_reload_error"] = error;
     res.set_content(j.dump(), "application/json");
   });
   http.Get("/metrics", [this](const httplib::Request&, httplib::Response& res) {
@@ -350,12 +384,16 @@ void EmbeddingServer::Impl::routes() {
 EmbeddingServer::EmbeddingServer(std::string registry_dir, ServeOptions options) : impl_(std::make_unique<Impl>()) {
   impl_->dir = std::move(registry_dir);
   impl_->options = options;
-  // Requests run concurrently on the HTTP threads; BLAS must not fan out inside each.
-  openblas_set_num_threads(1);
   ::stat(registry_head_path(impl_->dir).c_str(), &impl_->head_stat);
-  impl_->snapshot = load_snapshot(impl_->dir);
+  impl_->publish(load_snapshot(impl_->dir));
   impl_->http.set_payload_max_length(options.max_body);
   impl_->http.set_keep_alive_max_count(1000000);
+  // Small JSON answers must not wait for Nagle's algorithm (40 ms stalls with delayed ACKs).
+  impl_->http.set_tcp_nodelay(true);
+  // httplib serves a keep-alive connection on one pool thread until it closes,
+  // so the pool bounds the concurrent connections.
+  const size_t threads = options.http_threads;
+  impl_->http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };  // httplib takes ownership
   impl_->routes();
 }
 

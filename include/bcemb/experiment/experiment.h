@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "bcemb/data/dataset.h"
+#include "bcemb/io/npy.h"
 #include "bcemb/train/train_config.h"
 #include "bcemb/versions/time_slices.h"
 
@@ -37,5 +38,18 @@ struct ExperimentConfig {
 // Runs (or resumes) the experiment into out_dir and returns results.json's content.
 nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const TrainConfig& train,
                               const ExperimentConfig& config, const std::string& out_dir);
+
+// A saved experiment's consumers of one task, evaluated (never retrained) on
+// given version-0-compatible embeddings of a version's nodes, e.g. fetched from
+// `bcemb serve` or written by `bcemb export`. Rows are matched by id; a node
+// the examples need but the tables lack is an Error. Returns the ROC-AUC per
+// seed and its mean.
+struct EmbeddingTable {
+  Matrix rows;
+  std::vector<std::string> ids;
+};
+nlohmann::json evaluate_saved_consumers(const Dataset& ds, const SliceSpec& slices, const std::string& experiment_dir,
+                                        const std::string& task, int version, const EmbeddingTable* users,
+                                        const EmbeddingTable* items);
 
 }  // namespace bcemb

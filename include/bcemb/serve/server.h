@@ -22,6 +22,7 @@ struct ServeOptions {
   int port = 8080;               // 0: any free port
   size_t max_batch = 10000;      // ids per batch request
   size_t max_body = 4u << 20;    // request body bytes
+  size_t http_threads = 128;     // concurrent keep-alive connections served
 };
 
 class EmbeddingServer {
