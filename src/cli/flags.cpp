@@ -101,6 +101,8 @@ void TrainFlags::add(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--weight-decay", config.weight_decay, "L2 weight on batch embeddings")->capture_default_str();
   app->add_option("--lambda", config.lambda, "alignment loss weight")->capture_default_str();
+  app->add_option("--lambda-ramp", config.lambda_ramp_epochs, "joint fits: epochs over which lambda grows to its value")
+      ->capture_default_str();
   app->add_option("--seed", config.seed, "training seed")->capture_default_str();
   app->add_option("--item-id-feature", config.item_id_feature, "auto | on | off: per-item id embedding")
       ->capture_default_str();

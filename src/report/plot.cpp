@@ -47,8 +47,11 @@ bool render_plot(const LinePlot& plot, const std::string& stem, std::string* why
     plot_cmd += quoted(stem + ".dat") + " index " + std::to_string(i) + " with linespoints lw 2 title " +
                 quoted(plot.series[i].name);
   }
-  gp << "set terminal pngcairo size 1000,600\nset output " << quoted(stem + ".png") << "\n" << plot_cmd << "\n"
-     << "set terminal svg size 1000,600 dynamic\nset output " << quoted(stem + ".svg") << "\n" << plot_cmd << "\n"
+  // noenhanced: labels are literal ("Recall@50" and "_" are markup in gnuplot's enhanced text).
+  gp << "set terminal pngcairo noenhanced size 1000,600\nset output " << quoted(stem + ".png") << "\n" << plot_cmd
+     << "\n"
+     << "set terminal svg noenhanced size 1000,600 dynamic\nset output " << quoted(stem + ".svg") << "\n" << plot_cmd
+     << "\n"
      << "unset output\n";
   write_file_atomic(stem + ".gp", gp.str());
   const int rc = std::system(("gnuplot " + shell_quoted(stem + ".gp") + " 2>/dev/null").c_str());

@@ -25,7 +25,13 @@ void TrainConfig::validate() const {
   if (plan != "auto" && plan != "batch" && plan != "full") throw Error("--plan must be auto, batch or full");
   if (!(weight_decay >= 0)) throw Error("--weight-decay must be >= 0");
   if (!(lambda >= 0)) throw Error("--lambda must be >= 0");
+  if (lambda_ramp_epochs < 0) throw Error("--lambda-ramp must be >= 0");
   if (std::find(ks.begin(), ks.end(), primary_k) == ks.end()) throw Error("primary K must be one of the K values");
+}
+
+double TrainConfig::lambda_at(int epoch) const {
+  if (lambda_ramp_epochs > 0 && epoch < lambda_ramp_epochs) return lambda * epoch / lambda_ramp_epochs;
+  return lambda;
 }
 
 }  // namespace bcemb

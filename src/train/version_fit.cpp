@@ -55,6 +55,7 @@ VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform 
   if (!trains_model() && (align_ == nullptr || !transform_ || !transform_->learnable()))
     throw Error("a post-hoc fit needs a learnable transform and an alignment target");
   if (trains_model() && !model_) throw Error("no model to train");
+  lambda_ = config.lambda;
   std::vector<torch::optim::OptimizerParamGroup> groups;
   if (trains_model())
     groups.emplace_back(model_->parameters(), std::make_unique<torch::optim::AdamOptions>(config.lr));
@@ -123,7 +124,7 @@ double VersionFit::step(const Batch& b) {
     // The sum of the three groups' means equals 3 x the mean over all rows (equal group sizes).
     const auto a = 3.0 * alignment_loss(align_->loss, align_->z_prev.index_select(0, b.nodes), transform_->forward(z),
                                         align_->frozen_chain);
-    loss = trains_model() ? loss + config_.lambda * a : a;
+    loss = trains_model() ? loss + lambda_ * a : a;
   }
   optimizer_->zero_grad();
   loss.backward();
@@ -157,6 +158,7 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
   double best_score = -std::numeric_limits<double>::infinity();
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     const auto t0 = std::chrono::steady_clock::now();
+    lambda_ = config_.lambda_at(epoch);
     const BprTriples triples = sampler_.sample_epoch();
     double loss_sum = 0;
     int batches = 0;

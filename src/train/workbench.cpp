@@ -57,7 +57,8 @@ struct Workbench::Impl {
                                                                       config.model_for(static_cast<int>(k)).layers});
     f["train"] = {config.epochs,     config.eval_every,   config.warmup_epochs, config.posthoc_epochs,
                   config.batch_size, config.plan,         config.lr,            config.transform_lr,
-                  config.weight_decay, config.lambda,     config.seed,          config.item_id_feature};
+                  config.weight_decay, config.lambda,     config.seed,          config.item_id_feature,
+                  config.lambda_ramp_epochs};
     fingerprint = fnv1a64_hex(f.dump());
     if (!cache_dir.empty()) make_dirs(cache_dir);
   }
@@ -185,6 +186,7 @@ struct Workbench::Impl {
                    {"transform_lr", config.transform_lr > 0 ? config.transform_lr : config.lr},
                    {"weight_decay", config.weight_decay},
                    {"lambda", config.lambda},
+                   {"lambda_ramp_epochs", config.lambda_ramp_epochs},
                    {"seed", config.seed},
                    {"item_id_feature", schema.item_id_feature}};
     j["convention"] = "z_{k-1} ~ B_k z_k; row-major tables: Z_{k-1} ~ Z_k @ B_k.T";

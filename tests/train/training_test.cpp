@@ -3,6 +3,7 @@
 #include <map>
 
 #include "bcemb/train/version_fit.h"
+#include "bcemb/util/error.h"
 #include "synthetic_version.h"
 
 namespace bcemb {
@@ -65,6 +66,20 @@ TEST(Training, JointStepWithLambdaZeroEqualsNoBcStep) {
   EXPECT_TRUE(moved);
   const auto ba = a->buffers(), bb = b->buffers();
   for (size_t i = 0; i < ba.size(); ++i) EXPECT_TRUE(torch::equal(ba[i], bb[i]));
+}
+
+TEST(Training, LambdaRampsLinearlyOverTheWarmUpThenStays) {
+  TrainConfig cfg;
+  cfg.lambda = 16.0;
+  cfg.lambda_ramp_epochs = 4;
+  EXPECT_DOUBLE_EQ(cfg.lambda_at(1), 4.0);
+  EXPECT_DOUBLE_EQ(cfg.lambda_at(2), 8.0);
+  EXPECT_DOUBLE_EQ(cfg.lambda_at(4), 16.0);
+  EXPECT_DOUBLE_EQ(cfg.lambda_at(40), 16.0);
+  cfg.lambda_ramp_epochs = 0;
+  EXPECT_DOUBLE_EQ(cfg.lambda_at(1), 16.0);
+  cfg.lambda_ramp_epochs = -1;
+  EXPECT_THROW(cfg.validate(), Error);
 }
 
 }  // namespace

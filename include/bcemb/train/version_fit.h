@@ -69,6 +69,7 @@ class VersionFit {
   std::vector<int32_t> slot_;
   std::vector<uint32_t> stamp_;
   uint32_t batch_no_ = 0;
+  double lambda_ = 0;  // this epoch's alignment weight (TrainConfig::lambda_ramp_epochs)
   std::optional<bool> full_graph_;  // per-batch plans or the whole graph (TrainConfig::plan)
 };
 
