@@ -39,11 +39,12 @@ void register_bench(CLI::App& app) {
     const Version& v = wb.versions().at(static_cast<size_t>(*version));
     std::vector<double> epoch_s;
     double prev = 0, to_target = -1;
-    int epoch_target = -1;
+    int prev_epoch = 0, epoch_target = -1;
     nlohmann::json curve = nlohmann::json::array();
     for (const auto& p : fit.curve) {
-      epoch_s.push_back((p.train_seconds - prev) / std::max(1, config.eval_every));
+      epoch_s.push_back((p.train_seconds - prev) / std::max(1, p.epoch - prev_epoch));
       prev = p.train_seconds;
+      prev_epoch = p.epoch;
       curve.push_back({{"epoch", p.epoch}, {"train_s", p.train_seconds}, {"recall@50", p.recall}});
       if (epoch_target < 0 && p.recall >= *target) {
         epoch_target = p.epoch;
