@@ -37,8 +37,8 @@ struct TrainConfig {
   // Joint fits: lambda grows linearly from lambda/N to lambda over the first
   // N epochs (0 = constant from the start). Alignment at full weight from the
   // first step pins M_k to a linear image of z_{k-1} before it has learned
-  // anything of its own; ramping over the warm-up measured better Recall@50
-  // and lower alignment error on MovieLens (see README, Strategies).
+  // anything of its own; ramping over the warm-up measured a lower alignment
+  // error at the same Recall@50 on MovieLens (see README, Strategies).
   int lambda_ramp_epochs = 10;
   uint64_t seed = 0;
   std::string item_id_feature = "auto";  // auto|on|off, see graph/node_inputs.h
