@@ -4,6 +4,7 @@
 
 #include "bcemb/data/synthetic.h"
 #include "bcemb/train/version_graph.h"
+#include "test_util.h"
 
 namespace bcemb::test {
 
@@ -21,13 +22,5 @@ struct SyntheticVersion {
     vg = std::make_unique<VersionGraph>(ds, versions[0], schema);
   }
 };
-
-inline SyntheticConfig synthetic_size(int32_t users, int32_t items, int64_t interactions) {
-  SyntheticConfig c;
-  c.users = users;
-  c.items = items;
-  c.interactions = interactions;
-  return c;
-}
 
 }  // namespace bcemb::test

@@ -6,10 +6,20 @@
 #include <string>
 #include <unistd.h>
 
+#include "bcemb/data/synthetic.h"
+
 namespace bcemb::test {
 
 inline std::string shared_data(const std::string& rel) { return std::string(BCEMB_SHARED_DATA) + "/" + rel; }
 inline std::string test_data(const std::string& rel) { return std::string(BCEMB_TEST_DATA) + "/" + rel; }
+
+inline SyntheticConfig synthetic_size(int32_t users, int32_t items, int64_t interactions) {
+  SyntheticConfig c;
+  c.users = users;
+  c.items = items;
+  c.interactions = interactions;
+  return c;
+}
 
 // A fresh empty folder under the system temp dir, removed at scope exit.
 class TempDir {

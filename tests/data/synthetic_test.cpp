@@ -4,16 +4,12 @@
 
 #include <map>
 
+#include "test_util.h"
+
 namespace bcemb {
 namespace {
 
-SyntheticConfig small() {
-  SyntheticConfig c;
-  c.users = 400;
-  c.items = 200;
-  c.interactions = 8000;
-  return c;
-}
+SyntheticConfig small() { return test::synthetic_size(400, 200, 8000); }
 
 TEST(Synthetic, DeterministicFromSeed) {
   const Dataset a = generate_synthetic(small());

@@ -26,11 +26,7 @@ torch::Tensor item_features(const Matrix& items, const TaskExamples& ex) {
 }
 
 TEST(ServedConsumer, SameRocAucFromServedAndInProcessEmbeddings) {
-  SyntheticConfig c;
-  c.users = 400;
-  c.items = 250;
-  c.interactions = 12000;
-  const Dataset ds = generate_synthetic(c);
+  const Dataset ds = generate_synthetic(test::synthetic_size(400, 250, 12000));
   SliceSpec slices;
   slices.fractions = {0.6, 0.75, 0.9, 1.0};
   TrainConfig train;

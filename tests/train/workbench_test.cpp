@@ -23,13 +23,7 @@ struct Small {
     train.warmup_epochs = 10;
     train.batch_size = 256;
   }
-  static SyntheticConfig config() {
-    SyntheticConfig c;
-    c.users = 300;
-    c.items = 200;
-    c.interactions = 6000;
-    return c;
-  }
+  static SyntheticConfig config() { return test::synthetic_size(300, 200, 6000); }
 };
 
 TEST(Workbench, StrategiesWriteRunsThatComposeToVersionZero) {
