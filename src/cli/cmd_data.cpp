@@ -1,7 +1,11 @@
 // bcemb data inspect: totals and per-version statistics of a dataset.
+#include <chrono>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
+
+#include "bcemb/util/error.h"
 
 #include "bcemb/versions/time_slices.h"
 #include "commands.h"
@@ -11,7 +15,19 @@ namespace bcemb::cli {
 
 namespace {
 
-nlohmann::json inspect(const Dataset& ds, const std::vector<Version>& versions) {
+// Bytes a load reads: the file, or the regular files of the folder.
+int64_t input_bytes(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (path.empty()) return 0;
+  if (fs::is_regular_file(path, ec)) return static_cast<int64_t>(fs::file_size(path, ec));
+  int64_t total = 0;
+  for (const auto& e : fs::directory_iterator(path, ec))
+    if (e.is_regular_file(ec)) total += static_cast<int64_t>(e.file_size(ec));
+  return total;
+}
+
+nlohmann::json totals(const Dataset& ds) {
   nlohmann::json j;
   j["name"] = ds.name;
   j["users"] = ds.num_users();
@@ -33,9 +49,13 @@ nlohmann::json inspect(const Dataset& ds, const std::vector<Version>& versions) 
     for (const int32_t v : a.value_of_user) with += v >= 0;
     j["user_attributes"][a.kind] = {{"values", a.values.size()}, {"users_with_value", with}};
   }
-  j["versions"] = nlohmann::json::array();
+  return j;
+}
+
+nlohmann::json versions_json(const std::vector<Version>& versions) {
+  nlohmann::json j = nlohmann::json::array();
   for (const auto& v : versions)
-    j["versions"].push_back({{"version", v.index},
+    j.push_back({{"version", v.index},
                              {"users", v.num_users},
                              {"items", v.num_items},
                              {"train_edges", v.train.size()},
@@ -45,17 +65,26 @@ nlohmann::json inspect(const Dataset& ds, const std::vector<Version>& versions) 
   return j;
 }
 
-void print_text(const nlohmann::json& j) {
+void print_totals(const nlohmann::json& j) {
   std::cout << "dataset       " << j["name"].get<std::string>() << "\n"
             << "users         " << j["users"] << "\n"
             << "items         " << j["items"] << "\n"
             << "interactions  " << j["interactions"] << "\n";
+  const auto& load = j["load"];
+  std::cout << "loaded in     " << std::fixed << std::setprecision(2) << load["seconds"].get<double>() << " s";
+  if (load.contains("mb_per_s"))
+    std::cout << " (" << std::setprecision(1) << load["mb_per_s"].get<double>() << " MB/s of "
+              << std::setprecision(1) << load["bytes"].get<double>() / 1e6 << " MB)";
+  std::cout << std::defaultfloat << "\n";
   for (const auto& [kind, a] : j["item_attributes"].items())
     std::cout << "item attribute " << kind << ": " << a["values"] << " values, on " << a["items_with_value"] << " items\n";
   for (const auto& [kind, a] : j["user_attributes"].items())
     std::cout << "user attribute " << kind << ": " << a["values"] << " values, on " << a["users_with_value"] << " users\n";
+}
+
+void print_versions(const nlohmann::json& versions) {
   std::cout << "\nversion  users  items  train_edges  val_edges  new_users  new_items\n";
-  for (const auto& v : j["versions"]) {
+  for (const auto& v : versions) {
     auto col = [&](const char* key, int width) { std::cout << std::setw(width) << v[key].get<int64_t>(); };
     col("version", 7);
     col("users", 7);
@@ -79,10 +108,31 @@ void register_data(CLI::App& app) {
   flags->add(cmd);
   cmd->add_flag("--json", *json, "print JSON instead of text");
   cmd->callback([flags, json] {
+    const auto t0 = std::chrono::steady_clock::now();
     const Dataset ds = flags->load_dataset();
-    const auto j = inspect(ds, make_versions(ds, flags->slices()));
-    if (*json) std::cout << j.dump(2) << "\n";
-    else print_text(j);
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    nlohmann::json j = totals(ds);
+    j["load"] = {{"seconds", seconds}};
+    if (const int64_t bytes = input_bytes(flags->load.path); bytes > 0 && seconds > 0) {
+      j["load"]["bytes"] = bytes;
+      j["load"]["mb_per_s"] = static_cast<double>(bytes) / 1e6 / seconds;
+    }
+    // The totals stand even when the data cannot be cut into versions.
+    std::string why;
+    try {
+      j["versions"] = versions_json(make_versions(ds, flags->slices()));
+    } catch (const Error& e) {
+      why = e.what();
+      j["versions"] = nlohmann::json::array();
+      j["versions_error"] = why;
+    }
+    if (*json) {
+      std::cout << j.dump(2) << "\n";
+    } else {
+      print_totals(j);
+      if (why.empty()) print_versions(j["versions"]);
+    }
+    if (!why.empty()) throw Error("no versions could be cut: " + why);
   });
 }
 

@@ -40,6 +40,9 @@ void DataFlags::add(CLI::App* app) {
   app->add_option("--item-col", load.csv.item_col, "csv: item column")->capture_default_str();
   app->add_option("--rating-col", load.csv.rating_col, "csv: rating column (absent: rating 1)")->capture_default_str();
   app->add_option("--time-col", load.csv.time_col, "csv: time column (unix seconds or ISO-8601)")->capture_default_str();
+  app->add_flag("--no-header", no_header, "csv: the first line is data; name the columns with --columns");
+  app->add_option("--columns", load.csv.columns, "csv: column names in file order, e.g. user,item,rating,time")
+      ->delimiter(',');
   app->add_option("--delimiter", delimiter, "csv: field delimiter (default from the extension; 'tab' for TAB)");
   app->add_option("--item-attrs", load.csv.item_attr_path, "csv: item attribute file (item,kind,value or wide)");
   app->add_option("--attr-columns", load.csv.attr_columns, "csv: multi-valued attribute columns, e.g. genres")
@@ -65,6 +68,7 @@ SliceSpec DataFlags::slices() const {
 
 Dataset DataFlags::load_dataset() const {
   LoadOptions o = load;
+  o.csv.header = !no_header;
   if (delimiter == "tab" || delimiter == "\\t") o.csv.delimiter = '\t';
   else if (delimiter.size() == 1) o.csv.delimiter = delimiter[0];
   else if (!delimiter.empty()) throw Error("--delimiter must be one character or 'tab'");

@@ -12,6 +12,7 @@ namespace bcemb::cli {
 struct DataFlags {
   LoadOptions load;
   std::string delimiter;
+  bool no_header = false;
   std::string value_sep = "|";
   std::string cuts = "0.5,0.6,0.7,0.8,0.9,1.0";
   std::string cut_times;

@@ -1,4 +1,6 @@
-// Generic delimited interactions with a header line; columns chosen by name.
+// Generic delimited interactions; columns chosen by name (from a header line
+// or given by position). The interaction loop parses fields as views of the
+// line buffer: no allocation per field or per known id.
 #include <algorithm>
 #include <filesystem>
 
@@ -36,20 +38,41 @@ Header read_header(LineReader& in, char delim) {
   return h;
 }
 
+// The interactions file's column names: its header, or --columns (which also
+// replaces a header's names).
+Header interaction_columns(LineReader& in, const CsvOptions& o, char delim) {
+  if (!o.header && o.columns.empty())
+    throw Error(in.path() + ": --no-header needs the column names (--columns user,item,rating,time, in file order)");
+  Header h;
+  if (o.header) h = read_header(in, delim);
+  if (!o.columns.empty()) {
+    if (o.header && h.names.size() != o.columns.size())
+      throw InputError(in.path(), 1, "", "--columns names " + std::to_string(o.columns.size()) +
+                                             " columns, the header has " + std::to_string(h.names.size()));
+    h.names = o.columns;
+  }
+  return h;
+}
+
 int require_column(const Header& h, const std::string& name, const std::string& path, const std::string& flag) {
   const int c = h.find(name);
   if (c < 0) {
     std::string have;
     for (const auto& n : h.names) have += (have.empty() ? "" : ", ") + n;
-    throw InputError(path, 1, name, "no such column in the header (have: " + have + "); choose it with " + flag);
+    throw InputError(path, 1, name, "no such column (have: " + have + "); choose it with " + flag);
   }
   return c;
 }
 
-void add_multi_values(DatasetBuilder& b, const std::string& item, const std::string& kind, const std::string& cell,
+void add_multi_values(DatasetBuilder& b, std::string_view item, const std::string& kind, std::string_view cell,
                       char sep) {
-  for (const auto& v : split_fields(cell, sep, false))
-    if (!v.empty()) b.add_item_attribute(item, kind, v);
+  size_t start = 0;
+  while (start <= cell.size()) {
+    size_t end = cell.find(sep, start);
+    if (end == std::string_view::npos) end = cell.size();
+    if (end > start) b.add_item_attribute(item, kind, cell.substr(start, end - start));
+    start = end + 1;
+  }
 }
 
 void load_item_attributes(DatasetBuilder& b, const CsvOptions& o, BadLines& bad) {
@@ -70,10 +93,12 @@ void load_item_attributes(DatasetBuilder& b, const CsvOptions& o, BadLines& bad)
       for (const auto& name : o.attr_columns) wide.emplace_back(require_column(h, name, path, "--attr-columns"), name);
     }
   }
-  std::string line;
+  std::string_view line;
+  std::vector<std::string_view> f;
+  std::string scratch;
   while (in.next(line)) {
     if (line.empty()) continue;
-    const auto f = split_fields(line, delim, true);
+    split_fields(line, delim, true, f, scratch);
     if (f.size() != h.names.size()) {
       bad.bad(path, in.line_number(), "", "expected " + std::to_string(h.names.size()) + " fields, found " +
                                               std::to_string(f.size()));
@@ -88,7 +113,7 @@ void load_item_attributes(DatasetBuilder& b, const CsvOptions& o, BadLines& bad)
         bad.bad(path, in.line_number(), "kind", "empty attribute kind");
         continue;
       }
-      if (!f[value_c].empty()) b.add_item_attribute(f[item_c], f[kind_c], f[value_c]);
+      if (!f[value_c].empty()) b.add_item_attribute(f[item_c], std::string(f[kind_c]), f[value_c]);
     } else {
       for (const auto& [c, name] : wide) add_multi_values(b, f[item_c], name, f[c], o.value_separator);
     }
@@ -100,7 +125,7 @@ void load_item_attributes(DatasetBuilder& b, const CsvOptions& o, BadLines& bad)
 Dataset load_csv(const std::string& path, const CsvOptions& o, BadLines& bad) {
   const char delim = delimiter_for(path, o.delimiter);
   LineReader in(path);
-  const Header h = read_header(in, delim);
+  const Header h = interaction_columns(in, o, delim);
   const int user_c = require_column(h, o.user_col, path, "--user-col");
   const int item_c = require_column(h, o.item_col, path, "--item-col");
   const int time_c = require_column(h, o.time_col, path, "--time-col");
@@ -111,31 +136,34 @@ Dataset load_csv(const std::string& path, const CsvOptions& o, BadLines& bad) {
     if (c >= 0) attr_cols.emplace_back(c, name);
   }
   DatasetBuilder b;
-  std::string line;
+  std::string_view line;
+  std::vector<std::string_view> f;
+  std::string scratch;
+  const size_t n_cols = h.names.size();
   while (in.next(line)) {
     if (line.empty()) continue;
     const int64_t ln = in.line_number();
-    const auto f = split_fields(line, delim, true);
-    if (f.size() != h.names.size()) {
-      bad.bad(path, ln, "", "expected " + std::to_string(h.names.size()) + " fields, found " + std::to_string(f.size()));
+    split_fields(line, delim, true, f, scratch);
+    if (f.size() != n_cols) {
+      bad.bad(path, ln, "", "expected " + std::to_string(n_cols) + " fields, found " + std::to_string(f.size()));
       continue;
     }
     if (f[user_c].empty()) {
-      bad.bad(path, ln, o.user_col, "empty id");
+      bad.bad(path, ln, h.names[user_c], "empty id");
       continue;
     }
     if (f[item_c].empty()) {
-      bad.bad(path, ln, o.item_col, "empty id");
+      bad.bad(path, ln, h.names[item_c], "empty id");
       continue;
     }
     float rating = 1.0f;
     if (rating_c >= 0 && !parse_float(f[rating_c], rating)) {
-      bad.bad(path, ln, o.rating_col, "not a number", f[rating_c]);
+      bad.bad(path, ln, o.rating_col, "not a number", std::string(f[rating_c]));
       continue;
     }
     int64_t t;
     if (!parse_time(f[time_c], t)) {
-      bad.bad(path, ln, o.time_col, "not a unix time or ISO-8601 date", f[time_c]);
+      bad.bad(path, ln, o.time_col, "not a unix time or ISO-8601 date", std::string(f[time_c]));
       continue;
     }
     b.add_interaction(f[user_c], f[item_c], rating, t);

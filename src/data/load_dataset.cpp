@@ -1,6 +1,7 @@
 #include <sstream>
 
 #include "bcemb/data/loaders.h"
+#include "bcemb/io/line_reader.h"
 #include "bcemb/util/error.h"
 
 namespace bcemb {
@@ -29,9 +30,14 @@ Dataset load_dataset(const LoadOptions& options, LoadReport* report) {
   BadLines bad(options.skip_bad_lines, rep);
   if (options.format == "synthetic") return generate_synthetic(options.synthetic);
   if (options.path.empty()) throw Error("--path is required for --format " + options.format);
-  if (options.format == "movielens") return load_movielens(options.path, bad);
-  if (options.format == "amazon") return load_amazon(options.path, bad, rep);
-  if (options.format == "csv") return load_csv(options.path, options.csv, bad);
+  try {
+    if (options.format == "movielens") return load_movielens(options.path, bad);
+    if (options.format == "amazon") return load_amazon(options.path, bad, rep);
+    if (options.format == "csv") return load_csv(options.path, options.csv, bad);
+  } catch (const InputError& e) {
+    check_compressed_stream(e.file());  // a damaged gzip stream, not the line, is then the cause
+    throw;
+  }
   throw Error("unknown --format '" + options.format + "' (expected amazon, movielens, csv or synthetic)");
 }
 

@@ -1,38 +1,49 @@
-// Strict field parsers shared by all loaders.
+// Strict field parsers shared by all loaders; no allocation (they run once
+// per field of every input line).
 #include <cctype>
 #include <charconv>
 #include <cmath>
-#include <cstdlib>
+#include <limits>
 
 #include "bcemb/data/loaders.h"
 
 namespace bcemb {
 
 namespace {
-std::string trim(const std::string& s) {
-  size_t a = 0, b = s.size();
-  while (a < b && std::isspace(static_cast<unsigned char>(s[a]))) ++a;
-  while (b > a && std::isspace(static_cast<unsigned char>(s[b - 1]))) --b;
-  return s.substr(a, b - a);
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
+// An optional '+' (from_chars takes none), but no second sign after it.
+std::string_view without_plus(std::string_view s) {
+  if (!s.empty() && s.front() == '+') {
+    s.remove_prefix(1);
+    if (!s.empty() && (s.front() == '+' || s.front() == '-')) return {};
+  }
+  return s;
+}
+
+bool parse_double(std::string_view raw, double& out) {
+  const std::string_view s = without_plus(raw);
+  if (s.empty()) return false;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out, std::chars_format::general);
+  return ec == std::errc() && p == s.data() + s.size() && std::isfinite(out);
 }
 }  // namespace
 
-bool parse_int64(const std::string& raw, int64_t& out) {
-  const std::string s = trim(raw);
+bool parse_int64(std::string_view raw, int64_t& out) {
+  const std::string_view s = without_plus(trim(raw));
   if (s.empty()) return false;
-  const char* b = s.data();
-  const char* e = b + s.size();
-  if (*b == '+') ++b;
-  auto [p, ec] = std::from_chars(b, e, out);
-  return ec == std::errc() && p == e;
+  const auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
+  return ec == std::errc() && p == s.data() + s.size();
 }
 
-bool parse_float(const std::string& raw, float& out) {
-  const std::string s = trim(raw);
-  if (s.empty()) return false;
-  char* end = nullptr;
-  const double v = std::strtod(s.c_str(), &end);
-  if (end != s.c_str() + s.size() || !std::isfinite(v)) return false;
+bool parse_float(std::string_view raw, float& out) {
+  double v;
+  if (!parse_double(trim(raw), v)) return false;
+  if (std::abs(v) > std::numeric_limits<float>::max()) return false;  // not finite as a float
   out = static_cast<float>(v);
   return true;
 }
@@ -46,13 +57,14 @@ int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<int64_t>(doe) - 719468;
 }
 
-bool parse_time(const std::string& raw, int64_t& out) {
-  const std::string s = trim(raw);
+bool parse_time(std::string_view raw, int64_t& out) {
+  const std::string_view s = trim(raw);
   if (s.empty()) return false;
   if (parse_int64(s, out)) return true;
-  float f;
-  if (s.find('-', 1) == std::string::npos && parse_float(s, f)) {
-    out = static_cast<int64_t>(std::floor(std::strtod(s.c_str(), nullptr)));
+  double f;
+  if (s.find('-', 1) == std::string_view::npos && parse_double(s, f)) {
+    if (!(std::abs(f) < 9.2e18)) return false;
+    out = static_cast<int64_t>(std::floor(f));
     return true;
   }
   // ISO-8601

@@ -1,9 +1,11 @@
 #include "bcemb/data/synthetic.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <numeric>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "bcemb/util/error.h"
@@ -21,29 +23,50 @@ Vec gaussian(Rng& rng, int n, double scale) {
   return v;
 }
 
-double dot(const Vec& a, const Vec& b) {
+double dot(const double* a, const double* b, int n) {
   double s = 0;
-  for (size_t i = 0; i < a.size(); ++i) s += a[i] * b[i];
+  for (int i = 0; i < n; ++i) s += a[i] * b[i];
   return s;
 }
 
-}  // namespace
+constexpr double kBeta = 2.2;       // sharpness of the taste-item affinity
+constexpr double kTrend = 1.2;      // weight of category popularity trends
+constexpr int kCandidates = 32;     // items resampled within the chosen category
+constexpr int kRetries = 4;         // fast draws before the exact fallback
 
-Dataset generate_synthetic(const SyntheticConfig& c) {
-  if (c.users < 2 || c.items < 2 || c.interactions < 10 || c.factors < 1 || c.categories < 1 || c.brands < 1 ||
-      c.segments < 1)
-    throw Error("synthetic: sizes must be positive (users, items >= 2; interactions >= 10)");
+struct Event {
+  double t;
+  int32_t user, seq, item;
+  float rating;
+};
+
+// Everything drawn before the events: latent structure of items and users.
+struct World {
+  int f = 0, categories = 0;
+  double inv_sqrt_f = 0;
+  std::vector<double> cat_centroid, cat_trend;  // [categories x f], [categories]
+  std::vector<int> item_cat, item_brand;
+  std::vector<double> item_vec, item_quality, item_pop, item_arrival;  // item_vec: [items x f], scaled by 1/sqrt(f)
+  // Items of each category sorted by arrival, with prefix sums of exp(pop).
+  std::vector<std::vector<int>> cat_items;
+  std::vector<std::vector<double>> cat_cum;
+  std::vector<double> user_vec, user_drift;  // [users x f]
+  std::vector<int> user_seg;
+  std::vector<double> user_start, user_end, user_bias;
+  std::vector<int64_t> events_of_user;
+};
+
+World draw_world(const SyntheticConfig& c) {
   Rng rng(c.seed);
+  World w;
   const int f = c.factors;
-  const double inv_sqrt_f = 1.0 / std::sqrt(static_cast<double>(f));
-  const int departments = std::max(1, c.categories / 4);
-
-  // Categories, their departments, popularity trends; brands inside categories.
-  std::vector<Vec> cat_centroid;
-  std::vector<double> cat_trend;
+  w.f = f;
+  w.categories = c.categories;
+  w.inv_sqrt_f = 1.0 / std::sqrt(static_cast<double>(f));
   for (int m = 0; m < c.categories; ++m) {
-    cat_centroid.push_back(gaussian(rng, f, 1.0));
-    cat_trend.push_back(rng.normal());
+    const Vec v = gaussian(rng, f, 1.0);
+    w.cat_centroid.insert(w.cat_centroid.end(), v.begin(), v.end());
+    w.cat_trend.push_back(rng.normal());
   }
   std::vector<int> brand_cat(static_cast<size_t>(c.brands));
   std::vector<Vec> brand_offset;
@@ -53,130 +76,240 @@ Dataset generate_synthetic(const SyntheticConfig& c) {
     brand_offset.push_back(gaussian(rng, f, 0.5));
     brand_quality.push_back(rng.normal() * 0.5);
   }
-
-  // Items.
   const int n_i = c.items;
-  std::vector<Vec> item_vec;
-  std::vector<int> item_cat(n_i), item_brand(n_i);
-  std::vector<double> item_quality(n_i), item_pop(n_i), item_arrival(n_i);
+  w.item_cat.resize(n_i);
+  w.item_brand.resize(n_i);
+  w.item_vec.resize(static_cast<size_t>(n_i) * f);
+  w.item_quality.resize(n_i);
+  w.item_pop.resize(n_i);
+  w.item_arrival.resize(n_i);
   for (int i = 0; i < n_i; ++i) {
     const int b = static_cast<int>(rng.below(static_cast<uint64_t>(c.brands)));
-    item_brand[i] = b;
-    item_cat[i] = brand_cat[b];
-    Vec v = gaussian(rng, f, 0.45);
-    for (int k = 0; k < f; ++k) v[k] += cat_centroid[item_cat[i]][k] + brand_offset[b][k];
-    item_vec.push_back(std::move(v));
-    item_quality[i] = brand_quality[b] + rng.normal() * 0.45;
+    w.item_brand[i] = b;
+    w.item_cat[i] = brand_cat[b];
+    const Vec noise = gaussian(rng, f, 0.45);
+    for (int k = 0; k < f; ++k)
+      w.item_vec[static_cast<size_t>(i) * f + k] =
+          (noise[k] + w.cat_centroid[static_cast<size_t>(w.item_cat[i]) * f + k] + brand_offset[b][k]) * w.inv_sqrt_f;
+    w.item_quality[i] = brand_quality[b] + rng.normal() * 0.45;
     // Popular items are somewhat better, so rating tasks leave a trace in the graph.
-    item_pop[i] = 0.6 * rng.normal() + 0.5 * item_quality[i];
-    item_arrival[i] = rng.uniform() < 0.4 ? 0.0 : rng.uniform() * 0.95;
+    w.item_pop[i] = 0.6 * rng.normal() + 0.5 * w.item_quality[i];
+    w.item_arrival[i] = rng.uniform() < 0.4 ? 0.0 : rng.uniform() * 0.95;
+  }
+  w.cat_items.resize(c.categories);
+  for (int i = 0; i < n_i; ++i) w.cat_items[w.item_cat[i]].push_back(i);
+  w.cat_cum.resize(c.categories);
+  for (int m = 0; m < c.categories; ++m) {
+    auto& items = w.cat_items[m];
+    std::stable_sort(items.begin(), items.end(), [&](int a, int b) { return w.item_arrival[a] < w.item_arrival[b]; });
+    double s = 0;
+    for (const int i : items) w.cat_cum[m].push_back(s += std::exp(w.item_pop[i]));
   }
 
-  // Users.
   const int n_u = c.users;
   std::vector<Vec> seg_centroid;
   for (int s = 0; s < c.segments; ++s) seg_centroid.push_back(gaussian(rng, f, 1.0));
-  const Vec activity_axis = gaussian(rng, f, inv_sqrt_f);
-  const Vec rating_axis = gaussian(rng, f, inv_sqrt_f);
-  std::vector<Vec> user_vec, user_drift;
-  std::vector<int> user_seg(n_u);
-  std::vector<double> user_start(n_u), user_end(n_u), user_weight(n_u), user_bias(n_u);
+  const Vec activity_axis = gaussian(rng, f, w.inv_sqrt_f);
+  const Vec rating_axis = gaussian(rng, f, w.inv_sqrt_f);
+  w.user_seg.resize(n_u);
+  w.user_vec.resize(static_cast<size_t>(n_u) * f);
+  w.user_drift.resize(static_cast<size_t>(n_u) * f);
+  w.user_start.resize(n_u);
+  w.user_end.resize(n_u);
+  w.user_bias.resize(n_u);
+  std::vector<double> weight(n_u);
   for (int u = 0; u < n_u; ++u) {
     const int s = static_cast<int>(rng.below(static_cast<uint64_t>(c.segments)));
-    user_seg[u] = s;
+    w.user_seg[u] = s;
     Vec v = gaussian(rng, f, 0.7);
     for (int k = 0; k < f; ++k) v[k] += seg_centroid[s][k];
-    const double act = dot(v, activity_axis);
-    user_bias[u] = 0.5 * dot(v, rating_axis) + 0.25 * rng.normal();
-    user_vec.push_back(std::move(v));
-    user_drift.push_back(gaussian(rng, f, 0.6));
-    user_start[u] = rng.uniform() < 0.35 ? 0.0 : rng.uniform() * 0.9;
+    const double act = dot(v.data(), activity_axis.data(), f);
+    w.user_bias[u] = 0.5 * dot(v.data(), rating_axis.data(), f) + 0.25 * rng.normal();
+    std::copy(v.begin(), v.end(), w.user_vec.begin() + static_cast<ptrdiff_t>(u) * f);
+    const Vec drift = gaussian(rng, f, 0.6);
+    std::copy(drift.begin(), drift.end(), w.user_drift.begin() + static_cast<ptrdiff_t>(u) * f);
+    w.user_start[u] = rng.uniform() < 0.35 ? 0.0 : rng.uniform() * 0.9;
     const double life = -std::log(1.0 - rng.uniform()) * 0.45 * std::exp(0.5 * act);
-    user_end[u] = std::min(1.0, user_start[u] + 0.04 + life);
-    user_weight[u] = std::exp(0.8 * act + 0.6 * rng.normal());
+    w.user_end[u] = std::min(1.0, w.user_start[u] + 0.04 + life);
+    weight[u] = std::exp(0.8 * act + 0.6 * rng.normal()) * (w.user_end[u] - w.user_start[u]);
   }
-
-  // Events: distribute interactions over users by weight x window length,
-  // each event at a uniform time inside its user's window.
-  std::vector<double> w(n_u);
-  for (int u = 0; u < n_u; ++u) w[u] = user_weight[u] * (user_end[u] - user_start[u]);
-  const double wsum = std::accumulate(w.begin(), w.end(), 0.0);
-  std::vector<int64_t> count(n_u);
+  // Interactions are distributed over users by activity x window length; the
+  // remainder of the rounding is drawn proportionally to the same weights.
+  const double wsum = std::accumulate(weight.begin(), weight.end(), 0.0);
+  w.events_of_user.resize(n_u);
   int64_t assigned = 0;
   for (int u = 0; u < n_u; ++u) {
-    count[u] = 1 + static_cast<int64_t>(std::floor(w[u] / wsum * static_cast<double>(c.interactions - n_u)));
-    assigned += count[u];
+    w.events_of_user[u] = 1 + static_cast<int64_t>(std::floor(weight[u] / wsum * static_cast<double>(c.interactions - n_u)));
+    assigned += w.events_of_user[u];
   }
-  while (assigned < c.interactions) {  // hand out the remainder proportionally to weight
-    double r = rng.uniform() * wsum;
-    int u = 0;
-    while (u + 1 < n_u && r > w[u]) r -= w[u++];
-    ++count[u];
-    ++assigned;
+  std::vector<double> cum(n_u);
+  std::partial_sum(weight.begin(), weight.end(), cum.begin());
+  for (; assigned < c.interactions; ++assigned) {
+    const auto u = std::upper_bound(cum.begin(), cum.end(), rng.uniform() * wsum) - cum.begin();
+    ++w.events_of_user[std::min<ptrdiff_t>(u, n_u - 1)];
   }
-  struct Event {
-    double t;
-    int u;
+  return w;
+}
+
+// The exact softmax over every arrived, unseen item: the fallback for a user
+// who has seen every candidate the fast path drew (heavy users of small data).
+int exact_choice(const World& w, const std::vector<double>& taste, double t, const std::vector<uint32_t>& seen_stamp,
+                 uint32_t stamp, Rng& rng) {
+  std::vector<double> cum;
+  std::vector<int> items;
+  double total = 0;
+  for (int m = 0; m < w.categories; ++m) {
+    const double cat_term = kTrend * w.cat_trend[m] * t;
+    for (const int i : w.cat_items[m]) {
+      if (w.item_arrival[i] > t) break;
+      if (seen_stamp[i] == stamp) continue;
+      const double aff = dot(taste.data(), &w.item_vec[static_cast<size_t>(i) * w.f], w.f);
+      total += std::exp(kBeta * aff + w.item_pop[i] + cat_term);
+      cum.push_back(total);
+      items.push_back(i);
+    }
+  }
+  if (items.empty()) return -1;
+  const auto pos = std::upper_bound(cum.begin(), cum.end(), rng.uniform() * total) - cum.begin();
+  return items[static_cast<size_t>(std::min<ptrdiff_t>(pos, static_cast<ptrdiff_t>(items.size()) - 1))];
+}
+
+// One user's interactions, in time order. Item choice approximates the softmax
+// over arrived, unseen items of exp(beta * taste.item + pop + trend * t) in
+// two stages: a category by its exact share of the softmax's category-level
+// terms (centroid affinity, trend, arrived popularity mass), then an item
+// resampled among kCandidates drawn from the category by popularity and
+// weighted by their full affinity. O(categories + kCandidates) per event.
+void user_events(const World& w, const SyntheticConfig& c, int32_t u, std::vector<uint32_t>& seen_stamp,
+                 std::vector<Event>& out) {
+  Rng rng(Rng::mix(c.seed, 0x5eed0000ULL + static_cast<uint64_t>(u)));
+  const int f = w.f, n_cat = w.categories;
+  const double* uv = &w.user_vec[static_cast<size_t>(u) * f];
+  const double* ud = &w.user_drift[static_cast<size_t>(u) * f];
+  const int64_t n = w.events_of_user[u];
+  std::vector<double> times(static_cast<size_t>(n));
+  for (auto& t : times) t = w.user_start[u] + rng.uniform() * (w.user_end[u] - w.user_start[u]);
+  std::sort(times.begin(), times.end());
+  // Affinity to category centroids is linear in t: a + t * b.
+  std::vector<double> cat_a(n_cat), cat_b(n_cat), logit(n_cat);
+  for (int m = 0; m < n_cat; ++m) {
+    const double* cc = &w.cat_centroid[static_cast<size_t>(m) * f];
+    cat_a[m] = kBeta * w.inv_sqrt_f * dot(uv, cc, f);
+    cat_b[m] = kBeta * w.inv_sqrt_f * dot(ud, cc, f) + kTrend * w.cat_trend[m];
+  }
+  std::vector<size_t> avail(n_cat, 0);  // arrived items per category (times are sorted)
+  std::vector<double> taste(f), cand_w(kCandidates);
+  std::vector<int> cand(kCandidates);
+  const uint32_t stamp = static_cast<uint32_t>(u) + 1;
+  int32_t seq = 0;
+  for (const double t : times) {
+    for (int k = 0; k < f; ++k) taste[k] = uv[k] + t * ud[k];
+    double top = -1e300;
+    for (int m = 0; m < n_cat; ++m) {
+      const auto& items = w.cat_items[m];
+      size_t& a = avail[m];
+      while (a < items.size() && w.item_arrival[items[a]] <= t) ++a;
+      logit[m] = a == 0 ? -1e300 : cat_a[m] + t * cat_b[m] + std::log(w.cat_cum[m][a - 1]);
+      top = std::max(top, logit[m]);
+    }
+    if (top <= -1e300) continue;  // nothing has arrived
+    int picked = -1;
+    for (int attempt = 0; attempt < kRetries && picked < 0; ++attempt) {
+      double total = 0;
+      for (int m = 0; m < n_cat; ++m) total += logit[m] > -1e300 ? std::exp(logit[m] - top) : 0.0;
+      double r = rng.uniform() * total;
+      int m = 0;
+      for (; m + 1 < n_cat; ++m) {
+        const double p = logit[m] > -1e300 ? std::exp(logit[m] - top) : 0.0;
+        if (r < p) break;
+        r -= p;
+      }
+      while (avail[m] == 0) --m;  // rounding at the end of the scan
+      const auto& cum = w.cat_cum[m];
+      const double mass = cum[avail[m] - 1];
+      double wsum = 0;
+      for (int s = 0; s < kCandidates; ++s) {
+        const size_t pos = static_cast<size_t>(std::upper_bound(cum.begin(), cum.begin() + avail[m], rng.uniform() * mass) -
+                                               cum.begin());
+        const int i = w.cat_items[m][std::min(pos, avail[m] - 1)];
+        cand[s] = i;
+        const double aff = dot(taste.data(), &w.item_vec[static_cast<size_t>(i) * f], f);
+        cand_w[s] = seen_stamp[i] == stamp ? 0.0 : std::exp(kBeta * aff);
+        wsum += cand_w[s];
+      }
+      if (wsum <= 0) continue;
+      double r2 = rng.uniform() * wsum;
+      int s = 0;
+      for (; s + 1 < kCandidates && r2 >= cand_w[s]; ++s) r2 -= cand_w[s];
+      while (cand_w[s] <= 0) --s;
+      picked = cand[s];
+    }
+    if (picked < 0) picked = exact_choice(w, taste, t, seen_stamp, stamp, rng);
+    if (picked < 0) continue;  // the user has seen every arrived item
+    seen_stamp[picked] = stamp;
+    const double affinity = dot(taste.data(), &w.item_vec[static_cast<size_t>(picked) * f], f);
+    const double r = 3.4 + 0.35 * affinity + w.user_bias[u] + w.item_quality[picked] + 0.6 * rng.normal();
+    out.push_back({t, u, seq++, picked, static_cast<float>(std::clamp(std::round(r), 1.0, 5.0))});
+  }
+}
+
+std::string_view id_text(char prefix, int32_t n, char* buf) {
+  buf[0] = prefix;
+  const auto r = std::to_chars(buf + 1, buf + 16, n);
+  return {buf, static_cast<size_t>(r.ptr - buf)};
+}
+
+}  // namespace
+
+Dataset generate_synthetic(const SyntheticConfig& c) {
+  if (c.users < 2 || c.items < 2 || c.interactions < 10 || c.factors < 1 || c.categories < 1 || c.brands < 1 ||
+      c.segments < 1)
+    throw Error("synthetic: sizes must be positive (users, items >= 2; interactions >= 10)");
+  const World w = draw_world(c);
+
+  // Users are independent given the world: generate them in parallel, each
+  // from its own random stream, so the result does not depend on the threads.
+  const int threads = std::max(1, std::min<int>(static_cast<int>(std::thread::hardware_concurrency()), 8));
+  std::vector<std::vector<Event>> parts(static_cast<size_t>(threads));
+  auto work = [&](int part) {
+    std::vector<uint32_t> seen(static_cast<size_t>(c.items), 0);
+    auto& out = parts[static_cast<size_t>(part)];
+    out.reserve(static_cast<size_t>(c.interactions / threads + 16));
+    for (int32_t u = part; u < c.users; u += threads) user_events(w, c, u, seen, out);
   };
+  std::vector<std::thread> pool;
+  for (int p = 1; p < threads; ++p) pool.emplace_back(work, p);
+  work(0);
+  for (auto& t : pool) t.join();
+
   std::vector<Event> events;
-  events.reserve(static_cast<size_t>(assigned));
-  for (int u = 0; u < n_u; ++u)
-    for (int64_t e = 0; e < count[u]; ++e)
-      events.push_back({user_start[u] + rng.uniform() * (user_end[u] - user_start[u]), u});
-  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) { return a.t < b.t; });
-
-  std::vector<int> item_order(n_i);
-  std::iota(item_order.begin(), item_order.end(), 0);
-  std::sort(item_order.begin(), item_order.end(), [&](int a, int b) { return item_arrival[a] < item_arrival[b]; });
-
-  std::vector<double> item_flat(static_cast<size_t>(n_i) * f);
-  for (int i = 0; i < n_i; ++i)
-    for (int k = 0; k < f; ++k) item_flat[static_cast<size_t>(i) * f + k] = item_vec[i][k] * inv_sqrt_f;
+  size_t total = 0;
+  for (const auto& p : parts) total += p.size();
+  events.reserve(total);
+  for (auto& p : parts) {
+    events.insert(events.end(), p.begin(), p.end());
+    std::vector<Event>().swap(p);
+  }
+  std::sort(events.begin(), events.end(), [](const Event& a, const Event& b) {
+    return a.t < b.t || (a.t == b.t && (a.user < b.user || (a.user == b.user && a.seq < b.seq)));
+  });
 
   DatasetBuilder b;
-  std::vector<uint8_t> seen(static_cast<size_t>(n_u) * n_i, 0);
-  std::vector<double> cum(n_i);
-  Vec taste(f);
-  const double beta = 2.2;
   const double span = static_cast<double>(c.span_days) * 86400.0;
-  size_t n_avail = 0;
-  for (const Event& ev : events) {
-    const int u = ev.u;
-    for (int k = 0; k < f; ++k) taste[k] = user_vec[u][k] + ev.t * user_drift[u][k];
-    while (n_avail < item_order.size() && item_arrival[item_order[n_avail]] <= ev.t) ++n_avail;
-    // Exact softmax sampling over arrived items this user has not seen yet.
-    const uint8_t* seen_u = &seen[static_cast<size_t>(u) * n_i];
-    double total = 0;
-    for (size_t p = 0; p < n_avail; ++p) {
-      const int i = item_order[p];
-      double w = 0;
-      if (!seen_u[i]) {
-        const double* iv = &item_flat[static_cast<size_t>(i) * f];
-        double a = 0;
-        for (int k = 0; k < f; ++k) a += taste[k] * iv[k];
-        w = std::exp(beta * a + item_pop[i] + 1.2 * cat_trend[item_cat[i]] * ev.t);
-      }
-      total += w;
-      cum[p] = total;
-    }
-    if (total <= 0) continue;  // the user has seen every available item
-    const double r0 = rng.uniform() * total;
-    const size_t pick = static_cast<size_t>(std::upper_bound(cum.begin(), cum.begin() + n_avail, r0) - cum.begin());
-    const int best = item_order[std::min(pick, n_avail - 1)];
-    seen[static_cast<size_t>(u) * n_i + best] = 1;
-    const double affinity = dot(taste, item_vec[best]) * inv_sqrt_f;
-    const double r = 3.4 + 0.35 * affinity + user_bias[u] + item_quality[best] + 0.6 * rng.normal();
-    const float rating = static_cast<float>(std::clamp(std::round(r), 1.0, 5.0));
-    const auto t = c.start_time + static_cast<int64_t>(ev.t * span);
-    b.add_interaction("u" + std::to_string(u), "i" + std::to_string(best), rating, t);
-  }
-  for (int i = 0; i < n_i; ++i) {
+  char ub[16], ib[16];
+  for (const Event& ev : events)
+    b.add_interaction(id_text('u', ev.user, ub), id_text('i', ev.item, ib), ev.rating,
+                      c.start_time + static_cast<int64_t>(ev.t * span));
+  std::vector<Event>().swap(events);
+  const int departments = std::max(1, c.categories / 4);
+  for (int i = 0; i < c.items; ++i) {
     const std::string id = "i" + std::to_string(i);
-    b.add_item_attribute(id, "category", "cat" + std::to_string(item_cat[i]));
-    b.add_item_attribute(id, "category", "dept" + std::to_string(item_cat[i] % departments));
-    b.add_item_attribute(id, "brand", "brand" + std::to_string(item_brand[i]));
+    b.add_item_attribute(id, "category", "cat" + std::to_string(w.item_cat[i]));
+    b.add_item_attribute(id, "category", "dept" + std::to_string(w.item_cat[i] % departments));
+    b.add_item_attribute(id, "brand", "brand" + std::to_string(w.item_brand[i]));
   }
-  for (int u = 0; u < n_u; ++u) b.add_user_attribute("u" + std::to_string(u), "segment", "seg" + std::to_string(user_seg[u]));
+  for (int u = 0; u < c.users; ++u)
+    b.add_user_attribute("u" + std::to_string(u), "segment", "seg" + std::to_string(w.user_seg[u]));
   return b.build("synthetic(seed=" + std::to_string(c.seed) + ")", {});
 }
 

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <zlib.h>
+
 #include <fstream>
 #include <set>
 
@@ -132,6 +134,96 @@ TEST(Csv, GzipIsReadTransparently) {
   EXPECT_EQ(ds.interactions.size(), 2u);
 }
 
+// Writes `text` gzip-compressed to path; returns the compressed size.
+size_t write_gzip(const std::string& path, const std::string& text) {
+  gzFile f = gzopen(path.c_str(), "wb");
+  gzwrite(f, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(f);
+  return static_cast<size_t>(std::filesystem::file_size(path));
+}
+
+std::string many_lines(int n) {
+  std::string text = "user,item,rating,time\n";
+  for (int i = 0; i < n; ++i)
+    text += "u" + std::to_string(i % 97) + ",i" + std::to_string((i * 7919) % 1013) + ",4," + std::to_string(1000 + i) + "\n";
+  return text;
+}
+
+TEST(Csv, TruncatedGzipIsAnErrorWithOrWithoutSkipping) {
+  test::TempDir dir;
+  const size_t size = write_gzip(dir / "full.csv.gz", many_lines(20000));
+  std::string bytes(size, '\0');
+  std::ifstream(dir / "full.csv.gz", std::ios::binary).read(bytes.data(), static_cast<std::streamsize>(size));
+  std::ofstream(dir / "cut.csv.gz", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(size / 2));
+  EXPECT_EQ(load("csv", dir / "full.csv.gz").interactions.size(), 20000u);
+  for (const bool skip : {false, true}) {
+    try {
+      load("csv", dir / "cut.csv.gz", skip);
+      FAIL() << "a truncated stream loaded (skip=" << skip << ")";
+    } catch (const Error& e) {
+      const std::string what = e.what();
+      EXPECT_NE(what.find("cut.csv.gz: damaged compressed data"), std::string::npos) << what;
+      EXPECT_NE(what.find("truncated"), std::string::npos) << what;
+    }
+  }
+}
+
+TEST(Csv, CorruptGzipBlamesTheStreamNotALine) {
+  test::TempDir dir;
+  const size_t size = write_gzip(dir / "full.csv.gz", many_lines(20000));
+  std::string bytes(size, '\0');
+  std::ifstream(dir / "full.csv.gz", std::ios::binary).read(bytes.data(), static_cast<std::streamsize>(size));
+  for (size_t i = size / 3; i < size / 3 + 8; ++i) bytes[i] = static_cast<char>(bytes[i] ^ 0x5a);
+  std::ofstream(dir / "bad.csv.gz", std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(size));
+  for (const bool skip : {false, true}) {
+    try {
+      load("csv", dir / "bad.csv.gz", skip);
+      FAIL() << "a corrupt stream loaded (skip=" << skip << ")";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("bad.csv.gz: damaged compressed data"), std::string::npos) << e.what();
+    }
+  }
+}
+
+TEST(Csv, HeaderlessFileWithNamedColumnsAndIsoDates) {
+  test::TempDir dir;
+  // CiaoDVD's layout: userID,movieID,genreID,reviewID,movieRating,date; no header, no final newline.
+  std::ofstream(dir / "ratings.txt") << "1,10,3,100,4,2003-05-01\n2,11,3,101,5,2003-05-02\n1,11,7,102,2,2003-04-30";
+  CsvOptions o;
+  o.header = false;
+  o.delimiter = ',';
+  o.columns = {"user", "item", "genre", "review", "rating", "time"};
+  o.attr_columns = {"genre"};
+  const Dataset ds = load("csv", dir / "ratings.txt", false, nullptr, o);
+  ASSERT_EQ(ds.interactions.size(), 3u);  // the first line is data
+  EXPECT_EQ(ds.interactions[0].time, days_from_civil(2003, 4, 30) * 86400);
+  EXPECT_EQ(ds.user_ids[ds.interactions[0].user], "1");
+  EXPECT_EQ(ds.item_ids[ds.interactions[0].item], "11");
+  EXPECT_FLOAT_EQ(ds.interactions[0].rating, 2.0f);
+  ASSERT_NE(ds.item_attribute("genre"), nullptr);
+  EXPECT_EQ(ds.item_attribute("genre")->values.size(), 2u);
+  o.columns.clear();
+  EXPECT_THROW(load("csv", dir / "ratings.txt", false, nullptr, o), Error);  // no names for the columns
+  o.columns = {"user", "item", "rating", "time"};
+  try {
+    load("csv", dir / "ratings.txt", false, nullptr, o);
+    FAIL() << "expected a field-count error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 1);
+  }
+}
+
+TEST(Csv, QuotedFieldsWithDelimitersAndEscapedQuotes) {
+  test::TempDir dir;
+  std::ofstream(dir / "q.csv") << "user,item,rating,time\n\"a,b\",\"say \"\"hi\"\"\",3,10\nc,\"\",3,11\n";
+  LoadReport report;
+  const Dataset ds = load("csv", dir / "q.csv", true, &report);
+  ASSERT_EQ(ds.interactions.size(), 1u);
+  EXPECT_EQ(ds.user_ids[0], "a,b");
+  EXPECT_EQ(ds.item_ids[0], "say \"hi\"");
+  EXPECT_EQ(report.skipped, 1);  // an empty quoted id
+}
+
 struct BadCase {
   const char* file;
   int64_t line;
@@ -199,6 +291,22 @@ TEST(ParseTime, Iso8601AndUnix) {
   EXPECT_FALSE(parse_time("2000-13-01", t));
   EXPECT_FALSE(parse_time("soon", t));
   EXPECT_FALSE(parse_time("", t));
+  ASSERT_TRUE(parse_time(" 12.75 ", t));
+  EXPECT_EQ(t, 12);
+}
+
+TEST(ParseNumbers, StrictAndSigned) {
+  float f;
+  int64_t i;
+  ASSERT_TRUE(parse_float(" +4.5 ", f));
+  EXPECT_FLOAT_EQ(f, 4.5f);
+  ASSERT_TRUE(parse_float("-1e-3", f));
+  EXPECT_FLOAT_EQ(f, -1e-3f);
+  for (const char* bad : {"", "+", "+-1", "++1", "1.5x", "nan", "inf", "1e39", "0x10"})
+    EXPECT_FALSE(parse_float(bad, f)) << bad;
+  ASSERT_TRUE(parse_int64("+42", i));
+  EXPECT_EQ(i, 42);
+  for (const char* bad : {"", "4.2", "+-1", "99999999999999999999", "1 2"}) EXPECT_FALSE(parse_int64(bad, i)) << bad;
 }
 
 }  // namespace

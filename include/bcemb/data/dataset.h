@@ -8,8 +8,10 @@
 #include <cstdint>
 #include <map>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <vector>
+
+#include "bcemb/util/interner.h"
 
 namespace bcemb {
 
@@ -53,10 +55,10 @@ struct Dataset {
 // Collects raw records with string ids, then orders and numbers them.
 class DatasetBuilder {
  public:
-  void add_interaction(const std::string& user, const std::string& item, float rating, int64_t time);
+  void add_interaction(std::string_view user, std::string_view item, float rating, int64_t time);
   // Duplicate (item, kind, value) triples are kept once.
-  void add_item_attribute(const std::string& item, const std::string& kind, const std::string& value);
-  void add_user_attribute(const std::string& user, const std::string& kind, const std::string& value);
+  void add_item_attribute(std::string_view item, const std::string& kind, std::string_view value);
+  void add_user_attribute(std::string_view user, const std::string& kind, std::string_view value);
   size_t num_interactions() const { return raw_.size(); }
 
   struct Options {
@@ -72,15 +74,12 @@ class DatasetBuilder {
     float rating;
     int64_t time;
   };
-  static int32_t intern(std::unordered_map<std::string, int32_t>& map, std::vector<std::string>& names,
-                        const std::string& s);
-  std::unordered_map<std::string, int32_t> user_index_, item_index_;
-  std::vector<std::string> user_names_, item_names_;
+  using Attrs = std::vector<std::pair<int32_t, std::string>>;  // (kind index, value) in insertion order
+  // Ids seen in interactions or attribute lines ("raw" ids, in order of first sight).
+  Interner users_, items_;
   std::vector<Raw> raw_;
   std::vector<std::string> item_kinds_, user_kinds_;
-  // raw item id -> (kind index, value) in insertion order
-  std::unordered_map<std::string, std::vector<std::pair<int32_t, std::string>>> item_attrs_;
-  std::unordered_map<std::string, std::vector<std::pair<int32_t, std::string>>> user_attrs_;
+  std::vector<Attrs> item_attrs_, user_attrs_;  // by raw id
 };
 
 }  // namespace bcemb

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "bcemb/data/dataset.h"
@@ -22,6 +23,11 @@ struct CsvOptions {
   std::string rating_col = "rating";  // optional column: absent -> rating 1 (implicit feedback)
   std::string time_col = "time";      // unix seconds or ISO-8601
   char delimiter = 0;                 // 0: from the extension (.tsv/.tab -> tab, else comma)
+  // The interactions file: a header line names its columns, unless header is
+  // false (the first line is data); `columns` names them by position instead
+  // of (or replacing) the header. Required when header is false.
+  bool header = true;
+  std::vector<std::string> columns;
   // Item attributes: a file either in long form (columns item, kind, value)
   // or in wide form (an item column plus attribute columns).
   std::string item_attr_path;
@@ -67,11 +73,12 @@ Dataset load_movielens(const std::string& folder, BadLines& bad);
 Dataset load_amazon(const std::string& path, BadLines& bad, LoadReport* report);
 Dataset load_csv(const std::string& path, const CsvOptions& options, BadLines& bad);
 
-// Field parsers shared by the loaders; return false on malformed input.
-bool parse_int64(const std::string& s, int64_t& out);
-bool parse_float(const std::string& s, float& out);  // finite values only
+// Field parsers shared by the loaders (surrounding blanks allowed); return
+// false on malformed input.
+bool parse_int64(std::string_view s, int64_t& out);
+bool parse_float(std::string_view s, float& out);  // finite values only
 // Unix seconds, or ISO-8601 date / date-time (YYYY-MM-DD[(T| )HH:MM[:SS[.fff]]][Z|(+|-)HH:MM]).
-bool parse_time(const std::string& s, int64_t& out);
+bool parse_time(std::string_view s, int64_t& out);
 int64_t days_from_civil(int64_t y, unsigned m, unsigned d);
 
 }  // namespace bcemb
