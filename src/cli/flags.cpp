@@ -98,7 +98,11 @@ void TrainFlags::add(CLI::App* app) {
   app->add_option("--posthoc-epochs", config.posthoc_epochs, "epochs of post-hoc B fitting (0 = --epochs)")
       ->capture_default_str();
   app->add_option("--batch-size", config.batch_size, "BPR batch size")->capture_default_str();
-  app->add_option("--plan", config.plan, "per step: batch (only the nodes a batch needs), full, or auto")
+  app->add_option("--plan", config.plan,
+                  "per step: full (every node), batch (exactly the nodes a batch needs), sampled (--fanout), or auto "
+                  "(the cheapest by estimated cost)")
+      ->capture_default_str();
+  app->add_option("--fanout", fanout, "sampled plans: neighbours per node for layers L, L-1, ..., 2 (0 = all)")
       ->capture_default_str();
   app->add_option("--lr", config.lr, "Adam learning rate")->capture_default_str();
   app->add_option("--transform-lr", config.transform_lr, "Adam learning rate of the backward transforms (0 = --lr)")
@@ -119,6 +123,8 @@ TrainConfig TrainFlags::resolve() const {
   const auto l = parse_int_list(layers, "--layers");
   if (d.size() != l.size() && l.size() != 1)
     throw Error("--dims has " + std::to_string(d.size()) + " entries but --layers has " + std::to_string(l.size()));
+  c.fanout.clear();
+  for (const int64_t f : parse_int_list(fanout, "--fanout")) c.fanout.push_back(static_cast<int>(f));
   c.models.clear();
   for (size_t k = 0; k < d.size(); ++k)
     c.models.push_back({d[k], static_cast<int>(l.size() == 1 ? l[0] : l[k])});

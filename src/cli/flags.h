@@ -25,6 +25,7 @@ struct TrainFlags {
   TrainConfig config;
   std::string dims = "256,320,384,448,512";
   std::string layers = "2,2,3,3,3";
+  std::string fanout = "10";
   int threads = 0;
   void add(CLI::App* app);
   TrainConfig resolve() const;  // also applies --threads

@@ -1,9 +1,23 @@
 #include "bcemb/graph/computation_plan.h"
 
+#include <algorithm>
+
 #include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/rng.h"
 
 namespace bcemb {
+
+double ComputationPlan::cost(int64_t dim, int64_t table_rows) const {
+  const auto d = static_cast<double>(dim);
+  const auto inputs_nnz = static_cast<double>(self_inputs->fwd.nnz() + neigh_inputs->fwd.nnz());
+  // Layer 1 projects the table when it is smaller than the rows (see PinSage::forward).
+  double c = table_rows < layer_rows[0] ? 2.0 * static_cast<double>(table_rows) * d * d + inputs_nnz * d
+                                        : inputs_nnz * d + 2.0 * static_cast<double>(layer_rows[0]) * d * d;
+  for (size_t l = 1; l < layer_rows.size(); ++l)
+    c += 2.0 * static_cast<double>(layer_rows[l]) * d * d + static_cast<double>(blocks[l - 1]->fwd.nnz()) * d;
+  return c;
+}
 
 PlanSource::PlanSource(const BipartiteGraph& g, const CsrMatrix& node_inputs)
     : graph(g), inputs(std::make_shared<SparsePair>(node_inputs)),
@@ -31,12 +45,11 @@ PlanBuilder::PlanBuilder(const PlanSource& source)
 
 namespace {
 
-// Rows `rows` of src; with col_map, columns renumbered through it.
-SparsePairPtr gather_rows(const CsrMatrix& src, const int32_t* rows, size_t n_rows, int64_t cols,
-                          const std::vector<int32_t>* col_map) {
+// Rows `rows` of src.
+SparsePairPtr gather_rows(const CsrMatrix& src, const int32_t* rows, size_t n_rows) {
   CsrMatrix m;
   m.rows = static_cast<int64_t>(n_rows);
-  m.cols = cols;
+  m.cols = src.cols;
   m.indptr.reserve(n_rows + 1);
   int64_t nnz = 0;
   for (size_t i = 0; i < n_rows; ++i) nnz += src.indptr[rows[i] + 1] - src.indptr[rows[i]];
@@ -44,23 +57,34 @@ SparsePairPtr gather_rows(const CsrMatrix& src, const int32_t* rows, size_t n_ro
   m.values.reserve(static_cast<size_t>(nnz));
   for (size_t i = 0; i < n_rows; ++i) {
     const int32_t r = rows[i];
-    for (int64_t e = src.indptr[r]; e < src.indptr[r + 1]; ++e) {
-      m.indices.push_back(col_map != nullptr ? (*col_map)[src.indices[e]] : src.indices[e]);
-      m.values.push_back(src.values[e]);
-    }
+    m.indices.insert(m.indices.end(), src.indices.begin() + src.indptr[r], src.indices.begin() + src.indptr[r + 1]);
+    m.values.insert(m.values.end(), src.values.begin() + src.indptr[r], src.values.begin() + src.indptr[r + 1]);
     m.indptr.push_back(m.nnz());
   }
   return std::make_shared<SparsePair>(std::move(m));
 }
 
+// k distinct offsets in [0, n), k < n (Floyd's algorithm), in increasing order.
+void draw_distinct(int64_t n, int k, Rng& rng, std::vector<int64_t>& out) {
+  out.clear();
+  for (int64_t j = n - k; j < n; ++j) {
+    const auto t = static_cast<int64_t>(rng.below(static_cast<uint64_t>(j + 1)));
+    out.push_back(std::find(out.begin(), out.end(), t) == out.end() ? t : j);
+  }
+  std::sort(out.begin(), out.end());
+}
+
 }  // namespace
 
-ComputationPlan PlanBuilder::plan(const std::vector<int32_t>& targets, int layers) {
+ComputationPlan PlanBuilder::plan(const std::vector<int32_t>& targets, int layers, const Fanout& fanout, uint64_t seed) {
   if (layers < 1) throw Error("computation plan: need at least one layer");
+  for (const int f : fanout)
+    if (f < 0) throw Error("--fanout: neighbours per node must be >= 0 (0 = all)");
   if (++epoch_ == 0) {  // stamp wrap-around: reset once every 2^32 plans
     std::fill(stamp_.begin(), stamp_.end(), 0);
     epoch_ = 1;
   }
+  Rng rng(seed);
   ComputationPlan p;
   p.nodes.reserve(targets.size() * 2);
   for (const int32_t t : targets) {
@@ -71,27 +95,44 @@ ComputationPlan PlanBuilder::plan(const std::vector<int32_t>& targets, int layer
   }
   const CsrMatrix& adj = source_.graph.adjacency()->fwd;
   std::vector<int64_t> rows_rev{static_cast<int64_t>(p.nodes.size())};  // |S_L|, |S_{L-1}|, ..., |S_1|
+  std::vector<SparsePairPtr> blocks_rev;
   for (int l = layers; l >= 2; --l) {
+    const size_t hop = static_cast<size_t>(layers - l);
+    const int k = fanout.empty() ? 0 : fanout[std::min(hop, fanout.size() - 1)];
     const size_t n_dst = p.nodes.size();
+    CsrMatrix block;
+    block.rows = static_cast<int64_t>(n_dst);
+    block.indptr.reserve(n_dst + 1);
+    auto take = [&](int64_t e, float w) {
+      const int32_t nb = adj.indices[e];
+      if (stamp_[nb] != epoch_) {
+        stamp_[nb] = epoch_;
+        local_[nb] = static_cast<int32_t>(p.nodes.size());
+        p.nodes.push_back(nb);
+      }
+      block.indices.push_back(local_[nb]);
+      block.values.push_back(w);
+    };
     for (size_t r = 0; r < n_dst; ++r) {
       const int32_t node = p.nodes[r];
-      for (int64_t e = adj.indptr[node]; e < adj.indptr[node + 1]; ++e) {
-        const int32_t nb = adj.indices[e];
-        if (stamp_[nb] != epoch_) {
-          stamp_[nb] = epoch_;
-          local_[nb] = static_cast<int32_t>(p.nodes.size());
-          p.nodes.push_back(nb);
-        }
+      const int64_t begin = adj.indptr[node], deg = adj.indptr[node + 1] - begin;
+      if (k == 0 || deg <= k) {
+        for (int64_t e = begin; e < begin + deg; ++e) take(e, adj.values[e]);
+      } else {
+        draw_distinct(deg, k, rng, picks_);
+        for (const int64_t o : picks_) take(begin + o, 1.0f / static_cast<float>(k));
       }
+      block.indptr.push_back(block.nnz());
     }
+    block.cols = static_cast<int64_t>(p.nodes.size());
+    blocks_rev.push_back(std::make_shared<SparsePair>(std::move(block)));
     rows_rev.push_back(static_cast<int64_t>(p.nodes.size()));
   }
   p.layer_rows.assign(rows_rev.rbegin(), rows_rev.rend());
-  for (int i = 0; i + 1 < layers; ++i)
-    p.blocks.push_back(gather_rows(adj, p.nodes.data(), static_cast<size_t>(p.layer_rows[i + 1]), p.layer_rows[i], &local_));
+  p.blocks.assign(blocks_rev.rbegin(), blocks_rev.rend());
   const auto n1 = static_cast<size_t>(p.layer_rows[0]);
-  p.self_inputs = gather_rows(source_.inputs->fwd, p.nodes.data(), n1, source_.inputs->fwd.cols, nullptr);
-  p.neigh_inputs = gather_rows(source_.neigh_inputs->fwd, p.nodes.data(), n1, source_.neigh_inputs->fwd.cols, nullptr);
+  p.self_inputs = gather_rows(source_.inputs->fwd, p.nodes.data(), n1);
+  p.neigh_inputs = gather_rows(source_.neigh_inputs->fwd, p.nodes.data(), n1);
   return p;
 }
 

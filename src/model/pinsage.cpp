@@ -1,5 +1,6 @@
 #include "bcemb/model/pinsage.h"
 
+#include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/model/sparse_ops.h"
 #include "bcemb/util/error.h"
 
@@ -30,18 +31,53 @@ torch::Tensor PinSageImpl::forward(const ComputationPlan& plan) {
   // is smaller than the rows to compute (cheap), else the aggregated inputs.
   torch::Tensor h;
   if (config_.table_rows < plan.layer_rows[0]) {
-    h = spmm(plan.self_inputs, torch::mm(table_, self_[0]->weight.t())) +
-        spmm(plan.neigh_inputs, torch::mm(table_, neigh_[0]->weight.t())) + neigh_[0]->bias;
+    h = spmm_sum(plan.self_inputs, torch::mm(table_, self_[0]->weight.t()), plan.neigh_inputs,
+                 torch::mm(table_, neigh_[0]->weight.t())) +
+        neigh_[0]->bias;
   } else {
     h = self_[0]->forward(spmm(plan.self_inputs, table_)) + neigh_[0]->forward(spmm(plan.neigh_inputs, table_));
   }
   h = norms_[0]->forward(h);
   for (int l = 1; l < L; ++l) {
-    h = torch::relu(h);
-    const int64_t n = plan.layer_rows[l];
-    h = self_[l]->forward(prefix_rows(h, n)) + neigh_[l]->forward(spmm(plan.blocks[l - 1], h));
+    // [h_self | mean of neighbours] @ [W_self W_neigh]^T + b: one GEMM.
+    h = torch::linear(self_and_neighbors(torch::relu(h), plan.blocks[l - 1]),
+                      torch::cat({self_[l]->weight, neigh_[l]->weight}, 1), neigh_[l]->bias);
     h = norms_[l]->forward(h);
   }
+  return h;
+}
+
+torch::Tensor PinSageImpl::infer(const PlanSource& source, int64_t chunk_rows) {
+  torch::NoGradGuard no_grad;
+  const bool was_training = is_training();
+  eval();
+  const int L = config_.layers;
+  const int64_t n = source.graph.num_nodes();
+  if (source.inputs->fwd.cols != config_.table_rows)
+    throw Error("node inputs have " + std::to_string(source.inputs->fwd.cols) + " feature rows, model table has " +
+                std::to_string(config_.table_rows));
+  const torch::Tensor table_self = torch::mm(table_, self_[0]->weight.t());
+  const torch::Tensor table_neigh = torch::mm(table_, neigh_[0]->weight.t());
+  torch::Tensor h = torch::empty({n, config_.dim});
+  for (int64_t a = 0; a < n; a += chunk_rows) {
+    const int64_t b = std::min(n, a + chunk_rows);
+    h.narrow(0, a, b - a)
+        .copy_(norms_[0]->forward(spmm_rows(source.inputs->fwd, a, b, table_self) +
+                                  spmm_rows(source.neigh_inputs->fwd, a, b, table_neigh) + neigh_[0]->bias));
+  }
+  const CsrMatrix& adj = source.graph.adjacency()->fwd;
+  for (int l = 1; l < L; ++l) {
+    h.relu_();
+    torch::Tensor next = torch::empty_like(h);
+    for (int64_t a = 0; a < n; a += chunk_rows) {
+      const int64_t b = std::min(n, a + chunk_rows);
+      next.narrow(0, a, b - a)
+          .copy_(norms_[l]->forward(self_[l]->forward(h.narrow(0, a, b - a)) +
+                                    neigh_[l]->forward(spmm_rows(adj, a, b, h))));
+    }
+    h = std::move(next);
+  }
+  train(was_training);
   return h;
 }
 

@@ -2,11 +2,13 @@
 
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <sstream>
 
 #include "bcemb/compat/alignment.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/progress.h"
+#include "bcemb/util/rng.h"
 
 namespace bcemb {
 
@@ -36,20 +38,14 @@ double full_alignment(const torch::Tensor& z, BackwardTransform& transform, cons
 
 }  // namespace
 
-torch::Tensor embed_all(PinSage& model, const VersionGraph& vg) {
-  torch::NoGradGuard no_grad;
-  const bool was_training = model->is_training();
-  model->eval();
-  auto z = model->forward(vg.full_plan(model->config().layers));
-  model->train(was_training);
-  return z;
-}
+torch::Tensor embed_all(PinSage& model, const VersionGraph& vg) { return model->infer(vg.plans); }
 
 VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform transform, const AlignmentTarget* align,
                        const TrainConfig& config, uint64_t seed, std::optional<torch::Tensor> frozen_z)
     : vg_(vg), model_(std::move(model)), transform_(std::move(transform)), align_(align), config_(config),
       frozen_z_(std::move(frozen_z)), sampler_(vg.graph, seed), planner_(vg.plans),
-      slot_(static_cast<size_t>(vg.graph.num_nodes()), 0), stamp_(static_cast<size_t>(vg.graph.num_nodes()), 0) {
+      slot_(static_cast<size_t>(vg.graph.num_nodes()), 0), stamp_(static_cast<size_t>(vg.graph.num_nodes()), 0),
+      seed_(seed) {
   if (align_ != nullptr && align_->loss != AlignmentLoss::None && !transform_)
     throw Error("an alignment loss needs a backward transform");
   if (!trains_model() && (align_ == nullptr || !transform_ || !transform_->learnable()))
@@ -91,7 +87,30 @@ Batch VersionFit::make_batch(const BprTriples& t, size_t begin, size_t end) {
   }
   b.rows = long_tensor(rows);
   b.nodes = long_tensor(nodes);
+  if (!trains_model()) return b;  // post hoc: rows of the frozen embeddings
+  const int layers = model_->config().layers;
+  const uint64_t plan_seed = Rng::mix(seed_, batch_no_);
+  if (plan_kind_.empty()) plan_kind_ = choose_plan(b.targets, layers);
+  if (plan_kind_ == "batch") b.plan = std::make_shared<const ComputationPlan>(planner_.plan(b.targets, layers));
+  if (plan_kind_ == "sampled")
+    b.plan = std::make_shared<const ComputationPlan>(planner_.plan(b.targets, layers, config_.fanout, plan_seed));
   return b;
+}
+
+std::string VersionFit::choose_plan(const std::vector<int32_t>& targets, int layers) {
+  if (config_.plan != "auto") return config_.plan;
+  // Decided once per fit from the first batch: batches of one graph cost about the same.
+  const int64_t d = model_->config().dim, table = model_->config().table_rows;
+  const double full = vg_.full_plan(layers).cost(d, table);
+  const double batch = planner_.plan(targets, layers).cost(d, table);
+  const double sampled = planner_.plan(targets, layers, config_.fanout, seed_).cost(d, table);
+  const std::string kind = 2 * sampled <= std::min(full, batch) ? "sampled" : (2 * batch <= full ? "batch" : "full");
+  std::ostringstream msg;
+  msg.precision(3);
+  msg << "plan " << kind << ": estimated forward multiply-adds per step: full " << full << ", batch " << batch
+      << ", sampled " << sampled;
+  log_line(msg.str());
+  return kind;
 }
 
 double VersionFit::step(const Batch& b) {
@@ -99,17 +118,10 @@ double VersionFit::step(const Batch& b) {
   const int64_t n = b.size();
   if (trains_model()) {
     model_->train();
-    const int layers = model_->config().layers;
-    if (!full_graph_.has_value()) {
-      // Decided once per fit: batches of one graph cover about the same share of it.
-      const ComputationPlan first = planner_.plan(b.targets, layers);
-      full_graph_ = config_.plan == "full" ||
-                    (config_.plan == "auto" && 2 * first.layer_rows[0] >= vg_.graph.num_nodes());
-    }
-    if (*full_graph_) {
-      z = model_->forward(vg_.full_plan(layers)).index_select(0, b.nodes);
+    if (b.plan) {
+      z = model_->forward(*b.plan).index_select(0, b.rows);
     } else {
-      z = model_->forward(planner_.plan(b.targets, layers)).index_select(0, b.rows);
+      z = model_->forward(vg_.full_plan(model_->config().layers)).index_select(0, b.nodes);
     }
     const auto parts = z.split(n);  // split, not narrow: its backward does not zero-fill copies of z
     const auto& zu = parts[0];
@@ -160,12 +172,23 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     const auto t0 = std::chrono::steady_clock::now();
     lambda_ = config_.lambda_at(epoch);
     const BprTriples triples = sampler_.sample_epoch();
-    double loss_sum = 0;
-    int batches = 0;
+    std::vector<std::pair<size_t, size_t>> ranges;
     for (size_t s = 0; s < triples.size(); s += static_cast<size_t>(config_.batch_size)) {
       const size_t e = std::min(triples.size(), s + static_cast<size_t>(config_.batch_size));
-      if (e - s < 2) continue;  // BatchNorm needs two rows
-      const double l = step(make_batch(triples, s, e));
+      if (e - s >= 2) ranges.emplace_back(s, e);  // BatchNorm needs two rows
+    }
+    // Batch i+1 (its sampling and plan) is made on a worker thread while step i runs.
+    auto prepare = [&](size_t i) {
+      return std::async(std::launch::async, [this, &triples, r = ranges[i]] { return make_batch(triples, r.first, r.second); });
+    };
+    std::future<Batch> next;
+    if (!ranges.empty()) next = prepare(0);
+    double loss_sum = 0;
+    int batches = 0;
+    for (size_t i = 0; i < ranges.size(); ++i) {
+      const Batch batch = next.get();
+      if (i + 1 < ranges.size()) next = prepare(i + 1);
+      const double l = step(batch);
       if (!std::isfinite(l)) throw Error(label + ": loss became " + std::to_string(l) + " at epoch " + std::to_string(epoch));
       loss_sum += l;
       ++batches;

@@ -58,7 +58,7 @@ struct Workbench::Impl {
     f["train"] = {config.epochs,     config.eval_every,   config.warmup_epochs, config.posthoc_epochs,
                   config.batch_size, config.plan,         config.lr,            config.transform_lr,
                   config.weight_decay, config.lambda,     config.seed,          config.item_id_feature,
-                  config.lambda_ramp_epochs};
+                  config.lambda_ramp_epochs, config.fanout};
     fingerprint = fnv1a64_hex(f.dump());
     if (!cache_dir.empty()) make_dirs(cache_dir);
   }
@@ -182,6 +182,7 @@ struct Workbench::Impl {
                    {"posthoc_epochs", posthoc_epochs()},
                    {"batch_size", config.batch_size},
                    {"plan", config.plan},
+                   {"fanout", config.fanout},
                    {"lr", config.lr},
                    {"transform_lr", config.transform_lr > 0 ? config.transform_lr : config.lr},
                    {"weight_decay", config.weight_decay},

@@ -1,11 +1,16 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <set>
 
 #include "bcemb/data/dataset.h"
 #include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/graph/computation_plan.h"
 #include "bcemb/graph/node_inputs.h"
+#include "bcemb/data/synthetic.h"
+#include "bcemb/util/error.h"
+#include "bcemb/versions/time_slices.h"
+#include "test_util.h"
 
 namespace bcemb {
 namespace {
@@ -71,6 +76,101 @@ TEST(ComputationPlan, LayersArePrefixesAndBlocksMatchTheGraph) {
   const ComputationPlan q = builder.plan({3}, 2);
   EXPECT_EQ(q.nodes[0], 3);
   EXPECT_EQ(q.layer_rows[0], 2);  // item 0 + user 0
+}
+
+// A synthetic version's training graph and the plan source over it.
+struct SampledFixture {
+  Dataset ds = generate_synthetic(test::synthetic_size(300, 200, 6000));
+  std::vector<Version> versions = make_versions(ds, [] {
+    SliceSpec s;
+    s.fractions = {0.6, 0.8};
+    return s;
+  }());
+  BipartiteGraph graph = BipartiteGraph::for_version(ds, versions[0]);
+  InputSchema schema = InputSchema::from_dataset(ds, "auto");
+  CsrMatrix inputs = node_input_matrix(ds, schema, versions[0].num_users, versions[0].num_items);
+  PlanSource src{graph, inputs};
+  std::vector<int32_t> targets() const {
+    std::vector<int32_t> t;
+    for (int32_t u = 0; u < graph.num_users(); u += 7) t.push_back(u);
+    for (int32_t i = 0; i < graph.num_items(); i += 5) t.push_back(graph.num_users() + i);
+    return t;
+  }
+};
+
+bool same_plan(const ComputationPlan& a, const ComputationPlan& b) {
+  if (a.nodes != b.nodes || a.layer_rows != b.layer_rows || a.blocks.size() != b.blocks.size()) return false;
+  for (size_t i = 0; i < a.blocks.size(); ++i) {
+    const CsrMatrix &x = a.blocks[i]->fwd, &y = b.blocks[i]->fwd;
+    if (x.rows != y.rows || x.cols != y.cols || x.indptr != y.indptr || x.indices != y.indices || x.values != y.values)
+      return false;
+  }
+  return true;
+}
+
+TEST(NeighborSampling, DrawsRealTrainNeighboursWithinTheFanout) {
+  SampledFixture f;
+  std::set<std::pair<int32_t, int32_t>> train, val_only;
+  for (const int64_t e : f.versions[0].train) train.insert({f.ds.interactions[e].user, f.ds.interactions[e].item});
+  for (const int64_t e : f.versions[0].val) {
+    const std::pair<int32_t, int32_t> p{f.ds.interactions[e].user, f.ds.interactions[e].item};
+    if (train.count(p) == 0) val_only.insert(p);
+  }
+  ASSERT_FALSE(val_only.empty());
+  PlanBuilder builder(f.src);
+  const int32_t nu = f.graph.num_users();
+  const ComputationPlan p = builder.plan(f.targets(), 3, {4, 2}, 11);
+  const CsrMatrix& adj = f.graph.adjacency()->fwd;
+  int sampled_rows = 0;
+  for (size_t b = 0; b < p.blocks.size(); ++b) {
+    const int fanout = b == 1 ? 4 : 2;  // blocks[1] is layer 3, the first hop from the targets
+    const CsrMatrix& m = p.blocks[b]->fwd;
+    ASSERT_EQ(m.rows, p.layer_rows[b + 1]);
+    ASSERT_EQ(m.cols, p.layer_rows[b]);
+    for (int64_t r = 0; r < m.rows; ++r) {
+      const int32_t node = p.nodes[r];
+      const int64_t deg = adj.indptr[node + 1] - adj.indptr[node];
+      const int64_t drawn = m.indptr[r + 1] - m.indptr[r];
+      EXPECT_EQ(drawn, std::min<int64_t>(deg, fanout)) << "node " << node;
+      sampled_rows += deg > fanout;
+      float weight = 0;
+      for (int64_t e = m.indptr[r]; e < m.indptr[r + 1]; ++e) {
+        const int32_t nb = p.nodes[m.indices[e]];
+        const bool node_is_user = node < nu;
+        ASSERT_NE(node_is_user, nb < nu) << "a neighbour of the same side";
+        const std::pair<int32_t, int32_t> edge = node_is_user ? std::make_pair(node, nb - nu) : std::make_pair(nb, node - nu);
+        EXPECT_EQ(train.count(edge), 1u) << "not a training edge";
+        EXPECT_EQ(val_only.count(edge), 0u) << "a validation edge";
+        weight += m.values[e];
+      }
+      if (drawn > 0) {
+        EXPECT_NEAR(weight, 1.0f, 1e-5);  // a mean
+      }
+    }
+  }
+  EXPECT_GT(sampled_rows, 50);  // the fanout did bind
+}
+
+TEST(NeighborSampling, DeterministicUnderASeed) {
+  SampledFixture f;
+  PlanBuilder a(f.src), b(f.src);
+  const auto t = f.targets();
+  EXPECT_TRUE(same_plan(a.plan(t, 3, {3}, 5), b.plan(t, 3, {3}, 5)));
+  EXPECT_FALSE(same_plan(a.plan(t, 3, {3}, 5), b.plan(t, 3, {3}, 6)));
+}
+
+TEST(NeighborSampling, FanoutAtLeastTheMaxDegreeIsTheExactPlan) {
+  SampledFixture f;
+  const CsrMatrix& adj = f.graph.adjacency()->fwd;
+  int64_t max_deg = 0;
+  for (int64_t r = 0; r < adj.rows; ++r) max_deg = std::max(max_deg, adj.indptr[r + 1] - adj.indptr[r]);
+  PlanBuilder builder(f.src);
+  const auto t = f.targets();
+  const ComputationPlan exact = builder.plan(t, 3);
+  EXPECT_TRUE(same_plan(exact, builder.plan(t, 3, {static_cast<int>(max_deg)}, 9)));
+  EXPECT_TRUE(same_plan(exact, builder.plan(t, 3, {0}, 9)));  // 0 = all
+  EXPECT_FALSE(same_plan(exact, builder.plan(t, 3, {2}, 9)));
+  EXPECT_THROW(builder.plan(t, 2, {-1}, 9), Error);
 }
 
 }  // namespace

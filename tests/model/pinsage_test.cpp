@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "bcemb/model/sparse_ops.h"
+#include "bcemb/util/rng.h"
 #include "bcemb/train/version_fit.h"
 #include "synthetic_version.h"
 
@@ -20,28 +21,83 @@ struct Fixture : test::SyntheticVersion {
   }
 };
 
-TEST(SparseOps, SpmmGradientIsTheTranspose) {
+CsrMatrix random_sparse(int64_t rows, int64_t cols, int per_row, uint64_t seed) {
+  Rng rng(seed);
   CsrMatrix m;
-  m.rows = 2;
-  m.cols = 3;
-  m.indptr = {0, 2, 3};
-  m.indices = {0, 2, 1};
-  m.values = {0.5f, 2.0f, -1.0f};
-  const auto a = std::make_shared<SparsePair>(m);
-  const auto x = torch::randn({3, 4}, torch::requires_grad());
-  const auto y = spmm(a, x);
-  const auto dense = torch::tensor({0.5f, 0.0f, 2.0f, 0.0f, -1.0f, 0.0f}).view({2, 3});
-  EXPECT_TRUE(torch::allclose(y, torch::mm(dense, x)));
-  const auto g = torch::randn({2, 4});
-  y.backward(g);
-  EXPECT_TRUE(torch::allclose(x.grad(), torch::mm(dense.t(), g)));
+  m.rows = rows;
+  m.cols = cols;
+  for (int64_t r = 0; r < rows; ++r) {
+    for (int k = 0; k < per_row; ++k) {
+      m.indices.push_back(static_cast<int32_t>(rng.below(static_cast<uint64_t>(cols))));
+      m.values.push_back(static_cast<float>(rng.normal()));
+    }
+    m.indptr.push_back(m.nnz());
+  }
+  return m;
 }
 
-TEST(SparseOps, PrefixRowsGradient) {
-  const auto x = torch::randn({5, 3}, torch::requires_grad());
-  prefix_rows(x, 2).sum().backward();
-  EXPECT_TRUE(torch::equal(x.grad().narrow(0, 0, 2), torch::ones({2, 3})));
-  EXPECT_TRUE(torch::equal(x.grad().narrow(0, 2, 3), torch::zeros({3, 3})));
+torch::Tensor dense_of(const CsrMatrix& m) {
+  auto d = torch::zeros({m.rows, m.cols});
+  for (int64_t r = 0; r < m.rows; ++r)
+    for (int64_t e = m.indptr[r]; e < m.indptr[r + 1]; ++e) d[r][m.indices[e]] += m.values[e];
+  return d;
+}
+
+// Few columns: the gradient scatters rows; many: it goes through the transpose.
+TEST(SparseOps, SpmmGradientIsTheTransposeOnBothPaths) {
+  for (const int64_t cols : {int64_t{3}, int64_t{20000}}) {
+    const CsrMatrix m = random_sparse(300, cols, 4, 7);
+    const auto a = std::make_shared<SparsePair>(m);
+    const auto x = torch::randn({cols, 64}, torch::requires_grad());
+    const auto y = spmm(a, x);
+    const auto dense = dense_of(m);
+    EXPECT_TRUE(torch::allclose(y, torch::mm(dense, x), 1e-4, 1e-5)) << cols;
+    const auto g = torch::randn({300, 64});
+    y.backward(g);
+    EXPECT_TRUE(torch::allclose(x.grad(), torch::mm(dense.t(), g), 1e-4, 1e-4)) << cols;
+  }
+}
+
+TEST(SparseOps, FusedProductsAndTheirGradients) {
+  const CsrMatrix ma = random_sparse(40, 9, 3, 1), mb = random_sparse(40, 5, 2, 2);
+  const auto x = torch::randn({9, 6}, torch::requires_grad()), y = torch::randn({5, 6}, torch::requires_grad());
+  const auto out = spmm_sum(std::make_shared<SparsePair>(ma), x, std::make_shared<SparsePair>(mb), y);
+  EXPECT_TRUE(torch::allclose(out, torch::mm(dense_of(ma), x) + torch::mm(dense_of(mb), y), 1e-5, 1e-5));
+  const auto g = torch::randn({40, 6});
+  out.backward(g);
+  EXPECT_TRUE(torch::allclose(x.grad(), torch::mm(dense_of(ma).t(), g), 1e-5, 1e-5));
+  EXPECT_TRUE(torch::allclose(y.grad(), torch::mm(dense_of(mb).t(), g), 1e-5, 1e-5));
+
+  const CsrMatrix block = random_sparse(4, 10, 3, 3);  // 4 own rows of 10
+  const auto h = torch::randn({10, 6}, torch::requires_grad());
+  const auto both = self_and_neighbors(h, std::make_shared<SparsePair>(block));
+  const auto expect = torch::cat({h.narrow(0, 0, 4), torch::mm(dense_of(block), h)}, 1);
+  EXPECT_TRUE(torch::allclose(both, expect, 1e-5, 1e-5));
+  const auto gb = torch::randn({4, 12});
+  both.backward(gb);
+  auto grad = torch::mm(dense_of(block).t(), gb.narrow(1, 6, 6));
+  grad.narrow(0, 0, 4).add_(gb.narrow(1, 0, 6));
+  EXPECT_TRUE(torch::allclose(h.grad(), grad, 1e-5, 1e-5));
+}
+
+// Layer-by-layer inference in small chunks of rows equals one full-graph pass.
+TEST(PinSage, ChunkedInferenceEqualsTheFullGraphForward) {
+  Fixture f;
+  torch::manual_seed(5);
+  PinSage model(PinSageConfig{8, 3, f.schema.table_rows()});
+  // Running statistics away from their initial values, as after training.
+  model->train();
+  model->forward(f.vg->full_plan(3));
+  model->eval();
+  torch::Tensor full;
+  {
+    torch::NoGradGuard no_grad;
+    full = model->forward(f.vg->full_plan(3));
+  }
+  const auto chunked = model->infer(f.vg->plans, 7);
+  ASSERT_EQ(chunked.sizes(), full.sizes());
+  EXPECT_TRUE(torch::allclose(chunked, full, 1e-4, 1e-5)) << (chunked - full).abs().max().item<double>();
+  EXPECT_FALSE(model->is_training());
 }
 
 // The whole SAGE stack's analytic gradient against central finite differences.
@@ -91,6 +147,20 @@ TEST(PinSage, BatchPlanGivesTheFullGraphRows) {
   ASSERT_EQ(part.size(0), 4);
   for (size_t i = 0; i < targets.size(); ++i)
     EXPECT_TRUE(torch::allclose(part[i], full[targets[i]], 1e-4, 1e-5)) << "target " << targets[i];
+}
+
+TEST(PinSage, SampledPlanWithFanoutAtLeastTheMaxDegreeEqualsTheBatchPlan) {
+  Fixture f;
+  torch::manual_seed(6);
+  PinSage model(PinSageConfig{8, 3, f.schema.table_rows()});
+  const std::vector<int32_t> targets = {1, 4, static_cast<int32_t>(f.vg->graph.num_users() + 2), 9};
+  PlanBuilder builder(f.vg->plans);
+  model->train();  // batch statistics: the sampled rows must be exactly the exact plan's
+  const auto exact = model->forward(builder.plan(targets, 3));
+  const auto sampled = model->forward(builder.plan(targets, 3, {1 << 20}, 3));
+  EXPECT_TRUE(torch::equal(exact, sampled));
+  const auto fewer = model->forward(builder.plan(targets, 3, {1}, 3));
+  EXPECT_FALSE(torch::equal(exact, fewer));
 }
 
 TEST(PinSage, PlanWithWrongDepthIsAnError) {

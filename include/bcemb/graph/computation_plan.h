@@ -7,8 +7,17 @@
 // Layer 1 needs no S_0: node inputs are sparse over the model's input table
 // (node_inputs.h), so a node's own input row and the mean of its neighbours'
 // input rows are rows of two sparse matrices precomputed for the whole graph;
-// the plan gathers them for S_1.
-// A training batch computes only its plan; evaluation uses the full plan.
+// the plan gathers them for S_1. Layer 1 therefore always aggregates over all
+// neighbours, exactly, whatever the plan.
+//
+// Plans of layers 2..L come in three kinds (TrainConfig::plan):
+//   full     every node, the whole adjacency (what the reference computes);
+//   batch    the targets' exact L-hop neighbourhood;
+//   sampled  per node at most `fanout` neighbours drawn uniformly without
+//            replacement (GraphSAGE), averaged with weight 1/k: an unbiased
+//            estimate of the mean, and exactly the batch plan where the
+//            fanout is at least the node's degree. Cost per batch is bounded
+//            by batch x fanout^(L-1), not by the graph.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -27,6 +36,9 @@ struct ComputationPlan {
   SparsePairPtr neigh_inputs;         // |S_1| x table rows: mean of their neighbours' inputs
   int layers() const { return static_cast<int>(layer_rows.size()); }
   int64_t num_targets() const { return layer_rows.back(); }
+  // Multiply-adds of a forward pass at width `dim` with an input table of
+  // `table_rows` rows (backward costs about twice as much): what --plan auto compares.
+  double cost(int64_t dim, int64_t table_rows) const;
 };
 
 // The graph-wide pieces plans are cut from.
@@ -38,18 +50,24 @@ struct PlanSource {
   ComputationPlan full_plan(int layers) const;  // every node, every layer
 };
 
+// Neighbours drawn per node for each hop away from the targets: fanout[0] for
+// layer L, fanout[1] for layer L-1, ...; the last entry repeats; 0 = all.
+// Empty = all neighbours at every hop (the exact batch plan).
+using Fanout = std::vector<int>;
+
 // Builds batch plans with reusable scratch (no O(num_nodes) clears per batch).
 class PlanBuilder {
  public:
   explicit PlanBuilder(const PlanSource& source);
-  // targets must be distinct global node ids.
-  ComputationPlan plan(const std::vector<int32_t>& targets, int layers);
+  // targets must be distinct global node ids; seed draws the sampled neighbours.
+  ComputationPlan plan(const std::vector<int32_t>& targets, int layers, const Fanout& fanout = {}, uint64_t seed = 0);
 
  private:
   const PlanSource& source_;
   std::vector<int32_t> local_;
   std::vector<uint32_t> stamp_;
   uint32_t epoch_ = 0;
+  std::vector<int64_t> picks_;  // scratch: entries drawn for one node
 };
 
 }  // namespace bcemb

@@ -23,6 +23,11 @@ class PinSageImpl : public torch::nn::Module {
   explicit PinSageImpl(const PinSageConfig& config);
   // Embeddings of the plan's targets, |S_L| x dim.
   torch::Tensor forward(const ComputationPlan& plan);
+  // Every node's embedding in eval mode without autograd, layer by layer in
+  // chunks of rows: memory stays two num_nodes x dim tables plus one chunk,
+  // whatever the graph. Equals forward(source.full_plan(layers)) in eval mode
+  // (BatchNorm with its running statistics is per row).
+  torch::Tensor infer(const PlanSource& source, int64_t chunk_rows = 1 << 15);
   const PinSageConfig& config() const { return config_; }
 
  private:

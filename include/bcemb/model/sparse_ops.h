@@ -10,8 +10,14 @@ namespace bcemb {
 // The tensor keeps `a` alive until autograd no longer needs it.
 torch::Tensor spmm(const SparsePairPtr& a, const torch::Tensor& x);
 
-// The first n rows of x. Unlike narrow(), the backward pass zero-fills only
-// the rows after n, not a whole copy of x.
-torch::Tensor prefix_rows(const torch::Tensor& x, int64_t n);
+// A x + B y with one output buffer and one backward node.
+torch::Tensor spmm_sum(const SparsePairPtr& a, const torch::Tensor& x, const SparsePairPtr& b, const torch::Tensor& y);
+
+// [x[:n] | B x] (n = B's rows; B's columns = x's rows): a GNN layer's own
+// rows beside its neighbours' aggregate, for one GEMM with [W_self W_neigh].
+torch::Tensor self_and_neighbors(const torch::Tensor& x, const SparsePairPtr& block);
+
+// Rows [begin, end) of A x, no autograd (inference in chunks of rows).
+torch::Tensor spmm_rows(const CsrMatrix& a, int64_t begin, int64_t end, const torch::Tensor& x);
 
 }  // namespace bcemb

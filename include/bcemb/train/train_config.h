@@ -22,11 +22,18 @@ struct TrainConfig {
   int warmup_epochs = 10;
   int posthoc_epochs = 0;  // epochs of the post-hoc B fit; 0 = same as epochs
   int batch_size = 2048;
-  // What a training step computes: "batch" = only the nodes the batch's
-  // triples depend on (BatchNorm statistics over those); "full" = every node
-  // (BatchNorm over the whole graph, as the reference); "auto" = full when a
-  // batch depends on at least half of the graph anyway, else batch.
+  // What a training step computes (graph/computation_plan.h):
+  //   "full"    every node (BatchNorm statistics over the whole graph, as the reference);
+  //   "batch"   exactly the nodes the batch's triples depend on (BatchNorm over those);
+  //   "sampled" neighbourhoods bounded by `fanout` (BatchNorm over the sampled rows);
+  //   "auto"    the cheapest by estimated cost: sampled only where it is at
+  //             least 2x cheaper than both exact modes, full unless batch is
+  //             2x cheaper (full needs no planning and is the reference's).
+  // Evaluation always embeds the full graph exactly, BatchNorm with its running statistics.
   std::string plan = "auto";
+  // Neighbours drawn per node for layers L, L-1, ..., 2 (last entry repeats;
+  // 0 = all). Layer 1 always averages all neighbours (precomputed inputs).
+  std::vector<int> fanout = {10};
   double lr = 1e-3;
   // Adam learning rate of B_k (0 = lr). Faster than the model: B_k then stays
   // near the best map for the current M_k, so the alignment pulls M_k less

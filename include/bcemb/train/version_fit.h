@@ -12,6 +12,7 @@
 #include <torch/torch.h>
 
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,12 +34,14 @@ struct AlignmentTarget {
   std::vector<torch::Tensor> frozen_chain;  // B_{k-1}, ..., B_1
 };
 
-// One mini-batch: distinct target nodes and where each triple's rows are.
-// Triples are laid out as [users; positives; negatives], size() rows each.
+// One mini-batch: distinct target nodes, where each triple's rows are, and
+// what a step computes for it. Triples are laid out as [users; positives;
+// negatives], size() rows each.
 struct Batch {
   std::vector<int32_t> targets;  // distinct global node ids, the plan's targets
   torch::Tensor rows;            // 3 * size(): row of each entry among the targets
   torch::Tensor nodes;           // 3 * size(): global node id of each entry
+  std::shared_ptr<const ComputationPlan> plan;  // null: the full graph (TrainConfig::plan "full")
   int64_t size() const { return rows.size(0) / 3; }
 };
 
@@ -48,8 +51,11 @@ class VersionFit {
   VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform transform, const AlignmentTarget* align,
              const TrainConfig& config, uint64_t seed, std::optional<torch::Tensor> frozen_z = std::nullopt);
 
+  // Triples [begin, end) with their computation plan. Runs on a worker thread
+  // for batch i+1 while step i runs; calls must not overlap each other.
   Batch make_batch(const BprTriples& t, size_t begin, size_t end);
   double step(const Batch& batch);  // one optimiser step; returns the batch loss
+  const std::string& plan_kind() const { return plan_kind_; }  // full|batch|sampled, once the first batch is made
   CurvePoint evaluate(int epoch);   // eval-mode metrics on the whole graph
   // epochs: training epochs; label: progress prefix on stderr.
   FitResult run(int epochs, const std::string& label);
@@ -57,6 +63,7 @@ class VersionFit {
 
  private:
   bool trains_model() const { return !frozen_z_.has_value(); }
+  std::string choose_plan(const std::vector<int32_t>& targets, int layers);
   const VersionGraph& vg_;
   PinSage model_;
   BackwardTransform transform_;
@@ -70,10 +77,12 @@ class VersionFit {
   std::vector<uint32_t> stamp_;
   uint32_t batch_no_ = 0;
   double lambda_ = 0;  // this epoch's alignment weight (TrainConfig::lambda_ramp_epochs)
-  std::optional<bool> full_graph_;  // per-batch plans or the whole graph (TrainConfig::plan)
+  uint64_t seed_;
+  std::string plan_kind_;  // resolved from TrainConfig::plan on the first batch
 };
 
-// M(G) for every node of the graph, eval mode, no gradient: num_nodes x dim.
+// M(G) for every node of the graph, eval mode, no gradient: num_nodes x dim
+// (layer by layer in chunks: PinSageImpl::infer).
 torch::Tensor embed_all(PinSage& model, const VersionGraph& vg);
 
 }  // namespace bcemb
