@@ -5,6 +5,8 @@
 #include <cmath>
 #include <iostream>
 
+#include <sys/resource.h>
+
 #include "bcemb/compat/composition.h"
 #include "bcemb/train/workbench.h"
 #include "bcemb/util/gemm_bench.h"
@@ -14,6 +16,14 @@
 #include "flags.h"
 
 namespace bcemb::cli {
+
+namespace {
+double peak_rss_mb() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // kilobytes on Linux
+}
+}  // namespace
 
 void register_bench(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "speed benchmarks");
@@ -61,6 +71,8 @@ void register_bench(CLI::App& app) {
                      {"recall@50", fit.recall.at(50)},
                      {"best_epoch", fit.best_epoch},
                      {"threads", get_threads()},
+                     {"plan", fit.plan},
+                     {"peak_rss_mb", peak_rss_mb()},
                      {"target", *target},
                      {"epochs_to_target", epoch_target},
                      {"train_s_to_target", to_target},

@@ -93,14 +93,17 @@ void TrainFlags::add(CLI::App* app) {
   app->add_option("--layers", layers, "GNN layers per version")->capture_default_str();
   app->add_option("--epochs", config.epochs, "training epochs per version")->capture_default_str();
   app->add_option("--eval-every", config.eval_every, "evaluate Recall@K every N epochs")->capture_default_str();
+  app->add_option("--eval-users", config.eval_users,
+                  "per-epoch Recall on at most this many validation users (fixed subset; 0 = all)")
+      ->capture_default_str();
   app->add_option("--warmup", config.warmup_epochs, "aligned fits pick their best epoch after this many")
       ->capture_default_str();
   app->add_option("--posthoc-epochs", config.posthoc_epochs, "epochs of post-hoc B fitting (0 = --epochs)")
       ->capture_default_str();
   app->add_option("--batch-size", config.batch_size, "BPR batch size")->capture_default_str();
   app->add_option("--plan", config.plan,
-                  "per step: full (every node), batch (exactly the nodes a batch needs), sampled (--fanout), or auto "
-                  "(the cheapest by estimated cost)")
+                  "per step: full (every node), batch (exactly the nodes a batch needs), sampled (neighbours drawn by "
+                  "--fanout), historical (targets only, kept neighbour outputs), or auto (by estimated cost)")
       ->capture_default_str();
   app->add_option("--fanout", fanout, "sampled plans: neighbours per node for layers L, L-1, ..., 2 (0 = all)")
       ->capture_default_str();

@@ -47,9 +47,12 @@ struct World {
   std::vector<double> cat_centroid, cat_trend;  // [categories x f], [categories]
   std::vector<int> item_cat, item_brand;
   std::vector<double> item_vec, item_quality, item_pop, item_arrival;  // item_vec: [items x f], scaled by 1/sqrt(f)
-  // Items of each category sorted by arrival, with prefix sums of exp(pop).
+  // Items of each category sorted by arrival, with their arrival times,
+  // prefix sums of exp(pop) and vectors (float, contiguous: a category's
+  // candidates then stay in cache across a user's events).
   std::vector<std::vector<int>> cat_items;
-  std::vector<std::vector<double>> cat_cum;
+  std::vector<std::vector<double>> cat_arrival, cat_cum;
+  std::vector<std::vector<float>> cat_vec;
   std::vector<double> user_vec, user_drift;  // [users x f]
   std::vector<int> user_seg;
   std::vector<double> user_start, user_end, user_bias;
@@ -99,11 +102,17 @@ World draw_world(const SyntheticConfig& c) {
   w.cat_items.resize(c.categories);
   for (int i = 0; i < n_i; ++i) w.cat_items[w.item_cat[i]].push_back(i);
   w.cat_cum.resize(c.categories);
+  w.cat_arrival.resize(c.categories);
+  w.cat_vec.resize(c.categories);
   for (int m = 0; m < c.categories; ++m) {
     auto& items = w.cat_items[m];
     std::stable_sort(items.begin(), items.end(), [&](int a, int b) { return w.item_arrival[a] < w.item_arrival[b]; });
     double s = 0;
-    for (const int i : items) w.cat_cum[m].push_back(s += std::exp(w.item_pop[i]));
+    for (const int i : items) {
+      w.cat_cum[m].push_back(s += std::exp(w.item_pop[i]));
+      w.cat_arrival[m].push_back(w.item_arrival[i]);
+      for (int k = 0; k < f; ++k) w.cat_vec[m].push_back(static_cast<float>(w.item_vec[static_cast<size_t>(i) * f + k]));
+    }
   }
 
   const int n_u = c.users;
@@ -191,49 +200,61 @@ void user_events(const World& w, const SyntheticConfig& c, int32_t u, std::vecto
   for (auto& t : times) t = w.user_start[u] + rng.uniform() * (w.user_end[u] - w.user_start[u]);
   std::sort(times.begin(), times.end());
   // Affinity to category centroids is linear in t: a + t * b.
-  std::vector<double> cat_a(n_cat), cat_b(n_cat), logit(n_cat);
+  std::vector<double> cat_a(n_cat), cat_b(n_cat);
   for (int m = 0; m < n_cat; ++m) {
     const double* cc = &w.cat_centroid[static_cast<size_t>(m) * f];
     cat_a[m] = kBeta * w.inv_sqrt_f * dot(uv, cc, f);
     cat_b[m] = kBeta * w.inv_sqrt_f * dot(ud, cc, f) + kTrend * w.cat_trend[m];
   }
-  std::vector<size_t> avail(n_cat, 0);  // arrived items per category (times are sorted)
+  // Arrived items per category: found by bisection at the first event, then
+  // advanced (the user's times are sorted); log of their popularity mass.
+  std::vector<size_t> avail(n_cat, 0);
+  std::vector<double> log_mass(n_cat, -1e300), p_cat(n_cat);
+  if (!times.empty())
+    for (int m = 0; m < n_cat; ++m) {
+      const auto& arr = w.cat_arrival[m];
+      avail[m] = static_cast<size_t>(std::upper_bound(arr.begin(), arr.end(), times.front()) - arr.begin());
+      if (avail[m] > 0) log_mass[m] = std::log(w.cat_cum[m][avail[m] - 1]);
+    }
   std::vector<double> taste(f), cand_w(kCandidates);
+  std::vector<float> taste_f(f);
   std::vector<int> cand(kCandidates);
   const uint32_t stamp = static_cast<uint32_t>(u) + 1;
   int32_t seq = 0;
   for (const double t : times) {
-    for (int k = 0; k < f; ++k) taste[k] = uv[k] + t * ud[k];
+    for (int k = 0; k < f; ++k) taste_f[k] = static_cast<float>(taste[k] = uv[k] + t * ud[k]);
     double top = -1e300;
     for (int m = 0; m < n_cat; ++m) {
-      const auto& items = w.cat_items[m];
+      const auto& arr = w.cat_arrival[m];
       size_t& a = avail[m];
-      while (a < items.size() && w.item_arrival[items[a]] <= t) ++a;
-      logit[m] = a == 0 ? -1e300 : cat_a[m] + t * cat_b[m] + std::log(w.cat_cum[m][a - 1]);
-      top = std::max(top, logit[m]);
+      if (a < arr.size() && arr[a] <= t) {
+        while (a < arr.size() && arr[a] <= t) ++a;
+        log_mass[m] = std::log(w.cat_cum[m][a - 1]);
+      }
+      p_cat[m] = a == 0 ? -1e300 : cat_a[m] + t * cat_b[m] + log_mass[m];
+      top = std::max(top, p_cat[m]);
     }
     if (top <= -1e300) continue;  // nothing has arrived
+    double total = 0;
+    for (int m = 0; m < n_cat; ++m) total += p_cat[m] = avail[m] == 0 ? 0.0 : std::exp(p_cat[m] - top);
     int picked = -1;
     for (int attempt = 0; attempt < kRetries && picked < 0; ++attempt) {
-      double total = 0;
-      for (int m = 0; m < n_cat; ++m) total += logit[m] > -1e300 ? std::exp(logit[m] - top) : 0.0;
       double r = rng.uniform() * total;
       int m = 0;
-      for (; m + 1 < n_cat; ++m) {
-        const double p = logit[m] > -1e300 ? std::exp(logit[m] - top) : 0.0;
-        if (r < p) break;
-        r -= p;
-      }
+      for (; m + 1 < n_cat && r >= p_cat[m]; ++m) r -= p_cat[m];
       while (avail[m] == 0) --m;  // rounding at the end of the scan
       const auto& cum = w.cat_cum[m];
+      const float* vecs = w.cat_vec[m].data();
       const double mass = cum[avail[m] - 1];
       double wsum = 0;
       for (int s = 0; s < kCandidates; ++s) {
-        const size_t pos = static_cast<size_t>(std::upper_bound(cum.begin(), cum.begin() + avail[m], rng.uniform() * mass) -
-                                               cum.begin());
-        const int i = w.cat_items[m][std::min(pos, avail[m] - 1)];
+        const size_t pos = std::min(
+            static_cast<size_t>(std::upper_bound(cum.begin(), cum.begin() + avail[m], rng.uniform() * mass) - cum.begin()),
+            avail[m] - 1);
+        const int i = w.cat_items[m][pos];
         cand[s] = i;
-        const double aff = dot(taste.data(), &w.item_vec[static_cast<size_t>(i) * f], f);
+        float aff = 0;
+        for (int k = 0; k < f; ++k) aff += taste_f[k] * vecs[pos * f + k];
         cand_w[s] = seen_stamp[i] == stamp ? 0.0 : std::exp(kBeta * aff);
         wsum += cand_w[s];
       }

@@ -17,6 +17,21 @@ double RecallResult::at(int k) const {
   return it->second;
 }
 
+namespace {
+
+constexpr int64_t kUserBlock = 256;
+constexpr int64_t kItemBlock = 4096;
+
+// Candidate order: higher score first, ties broken by the lower item index
+// (reproducible); a heap with the worst kept candidate on top.
+struct Scored {
+  float score;
+  int32_t item;
+};
+bool better(const Scored& a, const Scored& b) { return a.score > b.score || (a.score == b.score && a.item < b.item); }
+
+}  // namespace
+
 RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t num_users, int64_t num_items, int64_t d,
                          const std::vector<std::pair<int32_t, int32_t>>& val, const BipartiteGraph* exclude,
                          const std::vector<int>& ks) {
@@ -35,41 +50,57 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
     t.erase(std::unique(t.begin(), t.end()), t.end());
     users.push_back(u);
   }
-  const int kmax = std::min<int64_t>(*std::max_element(ks.begin(), ks.end()), num_items);
+  std::vector<int> sorted_ks(ks);
+  std::sort(sorted_ks.begin(), sorted_ks.end());
+  const auto kmax = static_cast<size_t>(std::min<int64_t>(sorted_ks.back(), num_items));
   RecallResult res;
   res.users = static_cast<int64_t>(users.size());
   std::map<int, double> sum;
   for (const int k : ks) sum[k] = 0.0;
-  const size_t chunk = 512;
-  std::vector<float> ublock, scores;
-  std::vector<int32_t> order(static_cast<size_t>(num_items));
-  for (size_t start = 0; start < users.size(); start += chunk) {
-    const size_t n = std::min(chunk, users.size() - start);
-    ublock.resize(n * static_cast<size_t>(d));
-    for (size_t r = 0; r < n; ++r)
-      std::copy_n(user_emb + static_cast<int64_t>(users[start + r]) * d, d, ublock.data() + r * static_cast<size_t>(d));
-    scores.resize(n * static_cast<size_t>(num_items));
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(num_items),
-                static_cast<int>(d), 1.0f, ublock.data(), static_cast<int>(d), item_emb, static_cast<int>(d), 0.0f,
-                scores.data(), static_cast<int>(num_items));
-    for (size_t r = 0; r < n; ++r) {
-      const int32_t u = users[start + r];
-      float* s = scores.data() + r * static_cast<size_t>(num_items);
-      if (exclude != nullptr && u < exclude->num_users())
-        for (const int32_t* p = exclude->positives_begin(u); p != exclude->positives_end(u); ++p)
-          if (*p < num_items) s[*p] = -std::numeric_limits<float>::infinity();
-      std::iota(order.begin(), order.end(), 0);
-      // Ties broken by item index so results are reproducible.
-      std::partial_sort(order.begin(), order.begin() + kmax, order.end(),
-                        [&](int32_t a, int32_t b) { return s[a] > s[b] || (s[a] == s[b] && a < b); });
-      const auto& t = truth[u];
+  std::vector<float> ublock, scores(static_cast<size_t>(kUserBlock * kItemBlock));
+  std::vector<std::vector<Scored>> top(static_cast<size_t>(kUserBlock));
+  for (auto& h : top) h.reserve(kmax);
+  for (size_t start = 0; start < users.size(); start += kUserBlock) {
+    const auto n = static_cast<int64_t>(std::min<size_t>(kUserBlock, users.size() - start));
+    ublock.resize(static_cast<size_t>(n * d));
+    for (int64_t r = 0; r < n; ++r)
+      std::copy_n(user_emb + static_cast<int64_t>(users[start + r]) * d, d, ublock.data() + r * d);
+    for (auto& h : top) h.clear();
+    for (int64_t i0 = 0; i0 < num_items; i0 += kItemBlock) {
+      const int64_t m = std::min(kItemBlock, num_items - i0);
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(m),
+                  static_cast<int>(d), 1.0f, ublock.data(), static_cast<int>(d), item_emb + i0 * d, static_cast<int>(d),
+                  0.0f, scores.data(), static_cast<int>(m));
+      for (int64_t r = 0; r < n; ++r) {
+        const int32_t u = users[start + r];
+        float* s = scores.data() + r * m;
+        if (exclude != nullptr && u < exclude->num_users()) {
+          const int32_t* p = std::lower_bound(exclude->positives_begin(u), exclude->positives_end(u), static_cast<int32_t>(i0));
+          for (; p != exclude->positives_end(u) && *p < i0 + m; ++p) s[*p - i0] = -std::numeric_limits<float>::infinity();
+        }
+        std::vector<Scored>& heap = top[static_cast<size_t>(r)];
+        for (int64_t j = 0; j < m; ++j) {
+          const Scored c{s[j], static_cast<int32_t>(i0 + j)};
+          if (heap.size() < kmax) {
+            heap.push_back(c);
+            std::push_heap(heap.begin(), heap.end(), better);
+          } else if (better(c, heap.front())) {
+            std::pop_heap(heap.begin(), heap.end(), better);
+            heap.back() = c;
+            std::push_heap(heap.begin(), heap.end(), better);
+          }
+        }
+      }
+    }
+    for (int64_t r = 0; r < n; ++r) {
+      std::vector<Scored>& ranked = top[static_cast<size_t>(r)];
+      std::sort(ranked.begin(), ranked.end(), better);
+      const auto& t = truth[users[start + r]];
       int hits = 0;
       size_t next_k = 0;
-      std::vector<int> sorted_ks(ks);
-      std::sort(sorted_ks.begin(), sorted_ks.end());
-      for (int pos = 0; pos < kmax; ++pos) {
-        if (std::binary_search(t.begin(), t.end(), order[pos])) ++hits;
-        while (next_k < sorted_ks.size() && sorted_ks[next_k] == pos + 1) {
+      for (size_t pos = 0; pos < ranked.size(); ++pos) {
+        if (std::binary_search(t.begin(), t.end(), ranked[pos].item)) ++hits;
+        while (next_k < sorted_ks.size() && static_cast<size_t>(sorted_ks[next_k]) == pos + 1) {
           sum[sorted_ks[next_k]] += static_cast<double>(hits) / static_cast<double>(t.size());
           ++next_k;
         }

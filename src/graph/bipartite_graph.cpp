@@ -4,6 +4,7 @@
 
 #include "bcemb/data/dataset.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/rng.h"
 #include "bcemb/versions/time_slices.h"
 
 namespace bcemb {
@@ -35,9 +36,15 @@ BipartiteGraph::BipartiteGraph(int32_t num_users, int32_t num_items,
     a.indices[next[u]++] = static_cast<int32_t>(item_node);
     a.indices[next[item_node]++] = u;
   }
+  // Each neighbour list in random order (fixed seed): a sampled plan then
+  // reads k neighbours as one random window of the list, a cache line or two,
+  // where k scattered reads of a long list would each miss the cache.
+  Rng rng(0x9e1ab0u);
   for (int64_t r = 0; r < n; ++r) {
-    const int64_t deg = a.indptr[r + 1] - a.indptr[r];
-    for (int64_t e = a.indptr[r]; e < a.indptr[r + 1]; ++e) a.values[e] = 1.0f / static_cast<float>(deg);
+    const int64_t begin = a.indptr[r], deg = a.indptr[r + 1] - begin;
+    for (int64_t e = begin; e < a.indptr[r + 1]; ++e) a.values[e] = 1.0f / static_cast<float>(deg);
+    for (int64_t i = deg - 1; i > 0; --i)
+      std::swap(a.indices[begin + i], a.indices[begin + static_cast<int64_t>(rng.below(static_cast<uint64_t>(i + 1)))]);
   }
   // distinct sorted positives per user
   pos_ptr_.assign(static_cast<size_t>(num_users) + 1, 0);

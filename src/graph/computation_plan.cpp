@@ -64,19 +64,9 @@ SparsePairPtr gather_rows(const CsrMatrix& src, const int32_t* rows, size_t n_ro
   return std::make_shared<SparsePair>(std::move(m));
 }
 
-// k distinct offsets in [0, n), k < n (Floyd's algorithm), in increasing order.
-void draw_distinct(int64_t n, int k, Rng& rng, std::vector<int64_t>& out) {
-  out.clear();
-  for (int64_t j = n - k; j < n; ++j) {
-    const auto t = static_cast<int64_t>(rng.below(static_cast<uint64_t>(j + 1)));
-    out.push_back(std::find(out.begin(), out.end(), t) == out.end() ? t : j);
-  }
-  std::sort(out.begin(), out.end());
-}
-
 }  // namespace
 
-ComputationPlan PlanBuilder::plan(const std::vector<int32_t>& targets, int layers, const Fanout& fanout, uint64_t seed) {
+void PlanBuilder::start(const std::vector<int32_t>& targets, int layers, const Fanout& fanout, ComputationPlan& p) {
   if (layers < 1) throw Error("computation plan: need at least one layer");
   for (const int f : fanout)
     if (f < 0) throw Error("--fanout: neighbours per node must be >= 0 (0 = all)");
@@ -84,8 +74,6 @@ ComputationPlan PlanBuilder::plan(const std::vector<int32_t>& targets, int layer
     std::fill(stamp_.begin(), stamp_.end(), 0);
     epoch_ = 1;
   }
-  Rng rng(seed);
-  ComputationPlan p;
   p.nodes.reserve(targets.size() * 2);
   for (const int32_t t : targets) {
     if (stamp_[t] == epoch_) throw Error("computation plan: duplicate target node " + std::to_string(t));
@@ -93,46 +81,76 @@ ComputationPlan PlanBuilder::plan(const std::vector<int32_t>& targets, int layer
     local_[t] = static_cast<int32_t>(p.nodes.size());
     p.nodes.push_back(t);
   }
+}
+
+SparsePairPtr PlanBuilder::draw_block(ComputationPlan& p, size_t n_dst, int k, bool expand, Rng& rng) {
   const CsrMatrix& adj = source_.graph.adjacency()->fwd;
+  CsrMatrix block;
+  block.rows = static_cast<int64_t>(n_dst);
+  block.indptr.reserve(n_dst + 1);
+  auto take = [&](int64_t e, float w) {
+    const int32_t nb = adj.indices[e];
+    if (expand && stamp_[nb] != epoch_) {
+      stamp_[nb] = epoch_;
+      local_[nb] = static_cast<int32_t>(p.nodes.size());
+      p.nodes.push_back(nb);
+    }
+    block.indices.push_back(expand ? local_[nb] : nb);
+    block.values.push_back(w);
+  };
+  for (size_t r = 0; r < n_dst; ++r) {
+    const int32_t node = p.nodes[r];
+    const int64_t begin = adj.indptr[node], deg = adj.indptr[node + 1] - begin;
+    if (k == 0 || deg <= k) {
+      for (int64_t e = begin; e < begin + deg; ++e) take(e, adj.values[e]);
+    } else {
+      // k neighbours at a uniformly random start of the (shuffled) list,
+      // wrapping around: each neighbour is drawn with probability k / deg.
+      const auto first = static_cast<int64_t>(rng.below(static_cast<uint64_t>(deg)));
+      for (int64_t j = 0; j < k; ++j) take(begin + (first + j) % deg, 1.0f / static_cast<float>(k));
+    }
+    block.indptr.push_back(block.nnz());
+  }
+  block.cols = expand ? static_cast<int64_t>(p.nodes.size()) : adj.cols;
+  return std::make_shared<SparsePair>(std::move(block));
+}
+
+void PlanBuilder::gather_inputs(ComputationPlan& p) const {
+  const auto n1 = static_cast<size_t>(p.layer_rows[0]);
+  p.self_inputs = gather_rows(source_.inputs->fwd, p.nodes.data(), n1);
+  p.neigh_inputs = gather_rows(source_.neigh_inputs->fwd, p.nodes.data(), n1);
+}
+
+namespace {
+int fanout_at(const Fanout& fanout, size_t hop) { return fanout.empty() ? 0 : fanout[std::min(hop, fanout.size() - 1)]; }
+}  // namespace
+
+ComputationPlan PlanBuilder::plan(const std::vector<int32_t>& targets, int layers, const Fanout& fanout, uint64_t seed) {
+  ComputationPlan p;
+  start(targets, layers, fanout, p);
+  Rng rng(seed);
   std::vector<int64_t> rows_rev{static_cast<int64_t>(p.nodes.size())};  // |S_L|, |S_{L-1}|, ..., |S_1|
   std::vector<SparsePairPtr> blocks_rev;
   for (int l = layers; l >= 2; --l) {
-    const size_t hop = static_cast<size_t>(layers - l);
-    const int k = fanout.empty() ? 0 : fanout[std::min(hop, fanout.size() - 1)];
-    const size_t n_dst = p.nodes.size();
-    CsrMatrix block;
-    block.rows = static_cast<int64_t>(n_dst);
-    block.indptr.reserve(n_dst + 1);
-    auto take = [&](int64_t e, float w) {
-      const int32_t nb = adj.indices[e];
-      if (stamp_[nb] != epoch_) {
-        stamp_[nb] = epoch_;
-        local_[nb] = static_cast<int32_t>(p.nodes.size());
-        p.nodes.push_back(nb);
-      }
-      block.indices.push_back(local_[nb]);
-      block.values.push_back(w);
-    };
-    for (size_t r = 0; r < n_dst; ++r) {
-      const int32_t node = p.nodes[r];
-      const int64_t begin = adj.indptr[node], deg = adj.indptr[node + 1] - begin;
-      if (k == 0 || deg <= k) {
-        for (int64_t e = begin; e < begin + deg; ++e) take(e, adj.values[e]);
-      } else {
-        draw_distinct(deg, k, rng, picks_);
-        for (const int64_t o : picks_) take(begin + o, 1.0f / static_cast<float>(k));
-      }
-      block.indptr.push_back(block.nnz());
-    }
-    block.cols = static_cast<int64_t>(p.nodes.size());
-    blocks_rev.push_back(std::make_shared<SparsePair>(std::move(block)));
+    blocks_rev.push_back(draw_block(p, p.nodes.size(), fanout_at(fanout, static_cast<size_t>(layers - l)), true, rng));
     rows_rev.push_back(static_cast<int64_t>(p.nodes.size()));
   }
   p.layer_rows.assign(rows_rev.rbegin(), rows_rev.rend());
   p.blocks.assign(blocks_rev.rbegin(), blocks_rev.rend());
-  const auto n1 = static_cast<size_t>(p.layer_rows[0]);
-  p.self_inputs = gather_rows(source_.inputs->fwd, p.nodes.data(), n1);
-  p.neigh_inputs = gather_rows(source_.neigh_inputs->fwd, p.nodes.data(), n1);
+  gather_inputs(p);
+  return p;
+}
+
+ComputationPlan PlanBuilder::historical_plan(const std::vector<int32_t>& targets, int layers, const Fanout& fanout,
+                                             uint64_t seed) {
+  ComputationPlan p;
+  p.historical = true;
+  start(targets, layers, fanout, p);
+  Rng rng(seed);
+  p.layer_rows.assign(static_cast<size_t>(layers), static_cast<int64_t>(targets.size()));
+  for (int l = 2; l <= layers; ++l)
+    p.blocks.push_back(draw_block(p, targets.size(), fanout_at(fanout, static_cast<size_t>(layers - l)), false, rng));
+  gather_inputs(p);
   return p;
 }
 

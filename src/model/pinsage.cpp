@@ -20,10 +20,13 @@ PinSageImpl::PinSageImpl(const PinSageConfig& config) : config_(config) {
   }
 }
 
-torch::Tensor PinSageImpl::forward(const ComputationPlan& plan) {
+torch::Tensor PinSageImpl::forward(const ComputationPlan& plan, const std::vector<torch::Tensor>* history,
+                                   std::vector<torch::Tensor>* layer_outputs) {
   const int L = config_.layers;
   if (plan.layers() != L)
     throw Error("computation plan has " + std::to_string(plan.layers()) + " layers, model has " + std::to_string(L));
+  if (plan.historical && (history == nullptr || static_cast<int>(history->size()) != L - 1))
+    throw Error("a historical plan needs the kept outputs of layers 1.." + std::to_string(L - 1));
   if (plan.self_inputs->fwd.cols != config_.table_rows)
     throw Error("node inputs have " + std::to_string(plan.self_inputs->fwd.cols) + " feature rows, model table has " +
                 std::to_string(config_.table_rows));
@@ -40,8 +43,11 @@ torch::Tensor PinSageImpl::forward(const ComputationPlan& plan) {
   h = norms_[0]->forward(h);
   for (int l = 1; l < L; ++l) {
     // [h_self | mean of neighbours] @ [W_self W_neigh]^T + b: one GEMM.
-    h = torch::linear(self_and_neighbors(torch::relu(h), plan.blocks[l - 1]),
-                      torch::cat({self_[l]->weight, neigh_[l]->weight}, 1), neigh_[l]->bias);
+    const torch::Tensor x = torch::relu(h);
+    if (layer_outputs != nullptr) layer_outputs->push_back(x.detach());
+    const torch::Tensor both = plan.historical ? torch::cat({x, spmm(plan.blocks[l - 1], (*history)[l - 1])}, 1)
+                                               : self_and_neighbors(x, plan.blocks[l - 1]);
+    h = torch::linear(both, torch::cat({self_[l]->weight, neigh_[l]->weight}, 1), neigh_[l]->bias);
     h = norms_[l]->forward(h);
   }
   return h;

@@ -21,6 +21,7 @@ nlohmann::json to_json(const VersionMetrics& m) {
   j["eval_users"] = m.fit.recall.users;
   j["best_epoch"] = m.fit.best_epoch;
   j["train_seconds"] = m.fit.train_seconds;
+  j["plan"] = m.fit.plan;
   j["fit_alignment"] = m.fit.alignment;
   j["alignment_error"] = m.alignment_error;
   nlohmann::json curve = nlohmann::json::array();
@@ -43,6 +44,7 @@ VersionMetrics version_metrics_from_json(const nlohmann::json& j, const std::str
     m.fit.recall.users = j.at("eval_users").get<int64_t>();
     m.fit.best_epoch = j.at("best_epoch").get<int>();
     m.fit.train_seconds = j.at("train_seconds").get<double>();
+    m.fit.plan = j.value("plan", "");
     m.fit.alignment = j.at("fit_alignment").get<double>();
     m.alignment_error = j.at("alignment_error").get<double>();
     for (const auto& p : j.at("curve"))

@@ -22,14 +22,15 @@ void TrainConfig::validate() const {
   if (warmup_epochs < 0) throw Error("--warmup must be >= 0");
   if (batch_size <= 1) throw Error("--batch-size must be > 1 (BatchNorm needs two rows)");
   if (!(lr > 0)) throw Error("--lr must be positive");
-  if (plan != "auto" && plan != "batch" && plan != "full" && plan != "sampled")
-    throw Error("--plan must be auto, full, batch or sampled");
+  if (plan != "auto" && plan != "batch" && plan != "full" && plan != "sampled" && plan != "historical")
+    throw Error("--plan must be auto, full, batch, sampled or historical");
   if (fanout.empty()) throw Error("--fanout: give at least one count (0 = all neighbours)");
   for (const int f : fanout)
     if (f < 0) throw Error("--fanout: neighbours per node must be >= 0 (0 = all)");
   if (!(weight_decay >= 0)) throw Error("--weight-decay must be >= 0");
   if (!(lambda >= 0)) throw Error("--lambda must be >= 0");
   if (lambda_ramp_epochs < 0) throw Error("--lambda-ramp must be >= 0");
+  if (eval_users < 0) throw Error("--eval-users must be >= 0 (0 = all)");
   if (std::find(ks.begin(), ks.end(), primary_k) == ks.end()) throw Error("primary K must be one of the K values");
 }
 

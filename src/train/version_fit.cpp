@@ -1,6 +1,7 @@
 #include "bcemb/train/version_fit.h"
 
 #include <chrono>
+#include <algorithm>
 #include <cmath>
 #include <future>
 #include <sstream>
@@ -36,6 +37,26 @@ double full_alignment(const torch::Tensor& z, BackwardTransform& transform, cons
   return 0.5 * (mu + mi);
 }
 
+// The validation pairs of at most max_users users, drawn with a fixed seed
+// so every fit of a dataset is selected on the same users.
+std::vector<std::pair<int32_t, int32_t>> validation_subset(const std::vector<std::pair<int32_t, int32_t>>& val,
+                                                           int64_t max_users) {
+  std::vector<int32_t> users;
+  for (const auto& p : val) users.push_back(p.first);
+  std::sort(users.begin(), users.end());
+  users.erase(std::unique(users.begin(), users.end()), users.end());
+  if (max_users == 0 || static_cast<int64_t>(users.size()) <= max_users) return val;
+  Rng rng(0x7e57u);
+  for (size_t i = 0; i < static_cast<size_t>(max_users); ++i)
+    std::swap(users[i], users[i + rng.below(users.size() - i)]);
+  users.resize(static_cast<size_t>(max_users));
+  std::sort(users.begin(), users.end());
+  std::vector<std::pair<int32_t, int32_t>> out;
+  for (const auto& p : val)
+    if (std::binary_search(users.begin(), users.end(), p.first)) out.push_back(p);
+  return out;
+}
+
 }  // namespace
 
 torch::Tensor embed_all(PinSage& model, const VersionGraph& vg) { return model->infer(vg.plans); }
@@ -52,6 +73,7 @@ VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform 
     throw Error("a post-hoc fit needs a learnable transform and an alignment target");
   if (trains_model() && !model_) throw Error("no model to train");
   lambda_ = config.lambda;
+  eval_val_ = validation_subset(vg.val, config.eval_users);
   std::vector<torch::optim::OptimizerParamGroup> groups;
   if (trains_model())
     groups.emplace_back(model_->parameters(), std::make_unique<torch::optim::AdamOptions>(config.lr));
@@ -94,7 +116,24 @@ Batch VersionFit::make_batch(const BprTriples& t, size_t begin, size_t end) {
   if (plan_kind_ == "batch") b.plan = std::make_shared<const ComputationPlan>(planner_.plan(b.targets, layers));
   if (plan_kind_ == "sampled")
     b.plan = std::make_shared<const ComputationPlan>(planner_.plan(b.targets, layers, config_.fanout, plan_seed));
+  if (plan_kind_ == "historical") {
+    b.plan = std::make_shared<const ComputationPlan>(planner_.historical_plan(b.targets, layers, config_.fanout, plan_seed));
+    std::vector<int64_t> ids(b.targets.begin(), b.targets.end());
+    b.target_nodes = long_tensor(ids);
+  }
   return b;
+}
+
+void VersionFit::refresh_history() {
+  torch::NoGradGuard no_grad;
+  // Training-mode BatchNorm over all nodes, as the batches normalise their
+  // own rows; the running statistics are left as the batches made them.
+  const auto buffers = snapshot(*model_);
+  model_->train();
+  history_.clear();
+  model_->forward(vg_.full_plan(model_->config().layers), nullptr, &history_);
+  restore(*model_, buffers);
+  history_epoch_ = epoch_;
 }
 
 std::string VersionFit::choose_plan(const std::vector<int32_t>& targets, int layers) {
@@ -104,21 +143,28 @@ std::string VersionFit::choose_plan(const std::vector<int32_t>& targets, int lay
   const double full = vg_.full_plan(layers).cost(d, table);
   const double batch = planner_.plan(targets, layers).cost(d, table);
   const double sampled = planner_.plan(targets, layers, config_.fanout, seed_).cost(d, table);
-  const std::string kind = 2 * sampled <= std::min(full, batch) ? "sampled" : (2 * batch <= full ? "batch" : "full");
+  const double historical = planner_.historical_plan(targets, layers, config_.fanout, seed_).cost(d, table);
+  const std::string approx = "historical";
+  const double approx_cost = approx == "sampled" ? sampled : historical;
+  const std::string kind = 2 * approx_cost <= std::min(full, batch) ? approx : (2 * batch <= full ? "batch" : "full");
   std::ostringstream msg;
   msg.precision(3);
   msg << "plan " << kind << ": estimated forward multiply-adds per step: full " << full << ", batch " << batch
-      << ", sampled " << sampled;
+      << ", sampled " << sampled << ", historical " << historical;
   log_line(msg.str());
   return kind;
 }
 
 double VersionFit::step(const Batch& b) {
   torch::Tensor z, loss;  // z: 3n rows, [users; positives; negatives]
+  std::vector<torch::Tensor> fresh;  // historical plans: the targets' new layer outputs
   const int64_t n = b.size();
   if (trains_model()) {
     model_->train();
-    if (b.plan) {
+    if (b.plan && b.plan->historical) {
+      if (history_epoch_ != epoch_) refresh_history();
+      z = model_->forward(*b.plan, &history_, &fresh).index_select(0, b.rows);
+    } else if (b.plan) {
       z = model_->forward(*b.plan).index_select(0, b.rows);
     } else {
       z = model_->forward(vg_.full_plan(model_->config().layers)).index_select(0, b.nodes);
@@ -141,6 +187,7 @@ double VersionFit::step(const Batch& b) {
   optimizer_->zero_grad();
   loss.backward();
   optimizer_->step();
+  for (size_t l = 0; l < fresh.size(); ++l) history_[l].index_copy_(0, b.target_nodes, fresh[l]);
   return loss.item<double>();
 }
 
@@ -152,7 +199,7 @@ CurvePoint VersionFit::evaluate(int epoch) {
   if (trains_model()) {
     const auto zc = z.contiguous();
     const float* zp = zc.data_ptr<float>();
-    const auto r = recall_at_k(zp, zp + nu * zc.size(1), nu, vg_.graph.num_items(), zc.size(1), vg_.val, &vg_.graph,
+    const auto r = recall_at_k(zp, zp + nu * zc.size(1), nu, vg_.graph.num_items(), zc.size(1), eval_val_, &vg_.graph,
                                config_.ks);
     p.recall = r.at(config_.primary_k);
   }
@@ -169,6 +216,7 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
   std::vector<torch::Tensor> best_model, best_transform;
   double best_score = -std::numeric_limits<double>::infinity();
   for (int epoch = 1; epoch <= epochs; ++epoch) {
+    epoch_ = epoch;
     const auto t0 = std::chrono::steady_clock::now();
     lambda_ = config_.lambda_at(epoch);
     const BprTriples triples = sampler_.sample_epoch();
@@ -214,6 +262,7 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
       if (transform_) best_transform = snapshot(*transform_);
     }
   }
+  res.plan = plan_kind_;
   if (trains_model() && !best_model.empty()) restore(*model_, best_model);
   if (transform_ && !best_transform.empty()) restore(*transform_, best_transform);
   if (trains_model()) {

@@ -58,7 +58,7 @@ struct Workbench::Impl {
     f["train"] = {config.epochs,     config.eval_every,   config.warmup_epochs, config.posthoc_epochs,
                   config.batch_size, config.plan,         config.lr,            config.transform_lr,
                   config.weight_decay, config.lambda,     config.seed,          config.item_id_feature,
-                  config.lambda_ramp_epochs, config.fanout};
+                  config.lambda_ramp_epochs, config.fanout, config.eval_users};
     fingerprint = fnv1a64_hex(f.dump());
     if (!cache_dir.empty()) make_dirs(cache_dir);
   }
@@ -183,6 +183,7 @@ struct Workbench::Impl {
                    {"batch_size", config.batch_size},
                    {"plan", config.plan},
                    {"fanout", config.fanout},
+                   {"eval_users", config.eval_users},
                    {"lr", config.lr},
                    {"transform_lr", config.transform_lr > 0 ? config.transform_lr : config.lr},
                    {"weight_decay", config.weight_decay},

@@ -2,9 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <limits>
+#include <map>
+#include <set>
+
 #include "bcemb/eval/alignment_error.h"
 #include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/rng.h"
 
 namespace bcemb {
 namespace {
@@ -26,6 +32,50 @@ TEST(Recall, HandComputedCase) {
   // without exclusion u0's top-1 is its training item
   const RecallResult r2 = recall_at_k(users, items, 3, 5, 1, val, nullptr, {2});
   EXPECT_DOUBLE_EQ(r2.at(2), 0.5);  // u0 top2 = i0 i1 -> 0; u1 top2 = i4 i3 -> 1
+}
+
+// The streamed computation (blocks of 256 users x 4096 items, running top-K)
+// against a dense users x items score matrix, across block boundaries, with
+// excluded positives and many tied scores.
+TEST(Recall, StreamedEqualsTheDenseComputation) {
+  const int64_t nu = 300, ni = 9000, d = 4;
+  Rng rng(4);
+  std::vector<float> users(nu * d), items(ni * d);
+  for (auto& x : users) x = static_cast<float>(std::round(rng.normal() * 2));  // integers: ties
+  for (auto& x : items) x = static_cast<float>(std::round(rng.normal() * 2));
+  std::vector<std::pair<int32_t, int32_t>> train, val;
+  for (int32_t u = 0; u < nu; ++u) {
+    for (int k = 0; k < 20; ++k) train.emplace_back(u, static_cast<int32_t>(rng.below(ni)));
+    if (u % 3 != 0)
+      for (int k = 0; k < 5; ++k) val.emplace_back(u, static_cast<int32_t>(rng.below(ni)));
+  }
+  const BipartiteGraph g(static_cast<int32_t>(nu), static_cast<int32_t>(ni), train);
+  const std::vector<int> ks = {1, 10, 50, 100};
+  const RecallResult streamed = recall_at_k(users.data(), items.data(), nu, ni, d, val, &g, ks);
+  std::map<int, double> dense;
+  int64_t evaluated = 0;
+  for (int32_t u = 0; u < nu; ++u) {
+    std::set<int32_t> truth;
+    for (const auto& [vu, vi] : val)
+      if (vu == u) truth.insert(vi);
+    if (truth.empty()) continue;
+    ++evaluated;
+    std::vector<std::pair<float, int32_t>> scored;
+    for (int32_t i = 0; i < ni; ++i) {
+      float s = 0;
+      for (int64_t k = 0; k < d; ++k) s += users[u * d + k] * items[i * d + k];
+      if (g.has_edge(u, i)) s = -std::numeric_limits<float>::infinity();
+      scored.emplace_back(-s, i);  // ascending: best first, lower index first on ties
+    }
+    std::sort(scored.begin(), scored.end());
+    for (const int k : ks) {
+      int hits = 0;
+      for (int p = 0; p < k; ++p) hits += truth.count(scored[p].second) > 0;
+      dense[k] += static_cast<double>(hits) / truth.size();
+    }
+  }
+  EXPECT_EQ(streamed.users, evaluated);
+  for (const int k : ks) EXPECT_NEAR(streamed.at(k), dense[k] / evaluated, 1e-12) << "K=" << k;
 }
 
 TEST(Recall, RejectsPairsOutsideTheEmbeddings) {

@@ -2,6 +2,9 @@
 // Recall@K on the next time slice: for every user with validation edges, rank
 // all items by dot product (training positives excluded) and count how many
 // of the user's distinct validation items are in the top K; average over users.
+// Streamed: scores are computed for a block of users against a block of items
+// at a time and folded into a running top-K per user, so memory stays
+// O(block x block + users x K) whatever the catalogue size.
 #include <cstdint>
 #include <map>
 #include <utility>

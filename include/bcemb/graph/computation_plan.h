@@ -10,14 +10,23 @@
 // the plan gathers them for S_1. Layer 1 therefore always aggregates over all
 // neighbours, exactly, whatever the plan.
 //
-// Plans of layers 2..L come in three kinds (TrainConfig::plan):
-//   full     every node, the whole adjacency (what the reference computes);
-//   batch    the targets' exact L-hop neighbourhood;
-//   sampled  per node at most `fanout` neighbours drawn uniformly without
-//            replacement (GraphSAGE), averaged with weight 1/k: an unbiased
-//            estimate of the mean, and exactly the batch plan where the
-//            fanout is at least the node's degree. Cost per batch is bounded
-//            by batch x fanout^(L-1), not by the graph.
+// Plans of layers 2..L come in four kinds (TrainConfig::plan):
+//   full        every node, the whole adjacency (what the reference computes);
+//   batch       the targets' exact L-hop neighbourhood;
+//   sampled     per node at most `fanout` neighbours drawn without
+//               replacement (GraphSAGE: k consecutive entries from a random
+//               start of the node's shuffled neighbour list, so each is drawn
+//               with probability k/deg), averaged with weight 1/k: an unbiased
+//               estimate of the mean, and exactly the batch plan where the
+//               fanout is at least the node's degree. Cost per batch is
+//               bounded by batch x fanout^(L-1), not by the graph;
+//   historical  only the targets are computed; their (sampled) neighbours'
+//               layer outputs are read from tables the training loop keeps
+//               for every node ("historical embeddings", GNNAutoScale): no
+//               gradient flows into a neighbour, and the tables are refreshed
+//               with each batch's fresh rows and once per epoch for all
+//               nodes. Cost per batch is batch x (fanout + layers), whatever
+//               the depth.
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -27,6 +36,7 @@
 namespace bcemb {
 
 class BipartiteGraph;
+class Rng;
 
 struct ComputationPlan {
   std::vector<int32_t> nodes;         // S_1 in local order (global node ids)
@@ -34,6 +44,9 @@ struct ComputationPlan {
   std::vector<SparsePairPtr> blocks;  // blocks[i]: |S_{i+2}| x |S_{i+1}| mean aggregation
   SparsePairPtr self_inputs;          // |S_1| x table rows: the nodes' own inputs
   SparsePairPtr neigh_inputs;         // |S_1| x table rows: mean of their neighbours' inputs
+  // Historical plan: S_l = the targets for every l, and blocks[i] is
+  // |targets| x num_nodes over the kept table of layer i+1's outputs.
+  bool historical = false;
   int layers() const { return static_cast<int>(layer_rows.size()); }
   int64_t num_targets() const { return layer_rows.back(); }
   // Multiply-adds of a forward pass at width `dim` with an input table of
@@ -61,13 +74,19 @@ class PlanBuilder {
   explicit PlanBuilder(const PlanSource& source);
   // targets must be distinct global node ids; seed draws the sampled neighbours.
   ComputationPlan plan(const std::vector<int32_t>& targets, int layers, const Fanout& fanout = {}, uint64_t seed = 0);
+  ComputationPlan historical_plan(const std::vector<int32_t>& targets, int layers, const Fanout& fanout, uint64_t seed);
 
  private:
+  // Marks the targets (local rows 0..n-1) and starts p.nodes with them.
+  void start(const std::vector<int32_t>& targets, int layers, const Fanout& fanout, ComputationPlan& p);
+  // The neighbours of p's first n_dst nodes, at most k each (0 = all): with
+  // expand, new nodes join p.nodes and columns are local; else columns are global.
+  SparsePairPtr draw_block(ComputationPlan& p, size_t n_dst, int k, bool expand, Rng& rng);
+  void gather_inputs(ComputationPlan& p) const;
   const PlanSource& source_;
   std::vector<int32_t> local_;
   std::vector<uint32_t> stamp_;
   uint32_t epoch_ = 0;
-  std::vector<int64_t> picks_;  // scratch: entries drawn for one node
 };
 
 }  // namespace bcemb

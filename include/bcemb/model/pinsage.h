@@ -21,8 +21,12 @@ struct PinSageConfig {
 class PinSageImpl : public torch::nn::Module {
  public:
   explicit PinSageImpl(const PinSageConfig& config);
-  // Embeddings of the plan's targets, |S_L| x dim.
-  torch::Tensor forward(const ComputationPlan& plan);
+  // Embeddings of the plan's targets, |S_L| x dim. A historical plan reads
+  // its neighbours from `history` (layers 1..L-1: every node's ReLU'd layer
+  // output, no gradient). layer_outputs, if given, receives the plan's own
+  // ReLU'd outputs of layers 1..L-1 (detached), to keep as history.
+  torch::Tensor forward(const ComputationPlan& plan, const std::vector<torch::Tensor>* history = nullptr,
+                        std::vector<torch::Tensor>* layer_outputs = nullptr);
   // Every node's embedding in eval mode without autograd, layer by layer in
   // chunks of rows: memory stays two num_nodes x dim tables plus one chunk,
   // whatever the graph. Equals forward(source.full_plan(layers)) in eval mode

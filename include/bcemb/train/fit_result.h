@@ -1,5 +1,6 @@
 #pragma once
 // What one fit of one version reports (torch-free, for the CLI and reports).
+#include <string>
 #include <vector>
 
 #include "bcemb/eval/recall.h"
@@ -20,6 +21,7 @@ struct FitResult {
   double alignment = -1;     // at the best epoch
   std::vector<CurvePoint> curve;
   double train_seconds = 0;  // optimisation only, evaluation excluded
+  std::string plan;          // what the steps computed: full|batch|sampled|historical ("" when not trained)
 };
 
 }  // namespace bcemb

@@ -49,6 +49,11 @@ struct TrainConfig {
   int lambda_ramp_epochs = 10;
   uint64_t seed = 0;
   std::string item_id_feature = "auto";  // auto|on|off, see graph/node_inputs.h
+  // Recall during training (best-epoch selection) is computed on at most this
+  // many validation users, a fixed random subset (0 = all): on large graphs an
+  // exact ranking of every item for every user each epoch would cost more than
+  // the epoch. The recall a fit reports at its best epoch uses every user.
+  int64_t eval_users = 20000;
   std::vector<int> ks = {10, 20, 50, 100};
   int primary_k = 50;
 

@@ -42,6 +42,7 @@ struct Batch {
   torch::Tensor rows;            // 3 * size(): row of each entry among the targets
   torch::Tensor nodes;           // 3 * size(): global node id of each entry
   std::shared_ptr<const ComputationPlan> plan;  // null: the full graph (TrainConfig::plan "full")
+  torch::Tensor target_nodes;                   // historical plans: the targets, to update the kept rows
   int64_t size() const { return rows.size(0) / 3; }
 };
 
@@ -55,7 +56,8 @@ class VersionFit {
   // for batch i+1 while step i runs; calls must not overlap each other.
   Batch make_batch(const BprTriples& t, size_t begin, size_t end);
   double step(const Batch& batch);  // one optimiser step; returns the batch loss
-  const std::string& plan_kind() const { return plan_kind_; }  // full|batch|sampled, once the first batch is made
+  // full|batch|sampled|historical, once the first batch is made
+  const std::string& plan_kind() const { return plan_kind_; }
   CurvePoint evaluate(int epoch);   // eval-mode metrics on the whole graph
   // epochs: training epochs; label: progress prefix on stderr.
   FitResult run(int epochs, const std::string& label);
@@ -64,6 +66,7 @@ class VersionFit {
  private:
   bool trains_model() const { return !frozen_z_.has_value(); }
   std::string choose_plan(const std::vector<int32_t>& targets, int layers);
+  void refresh_history();  // every node's layer outputs, BatchNorm over the whole graph
   const VersionGraph& vg_;
   PinSage model_;
   BackwardTransform transform_;
@@ -73,12 +76,18 @@ class VersionFit {
   BprSampler sampler_;
   PlanBuilder planner_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  std::vector<std::pair<int32_t, int32_t>> eval_val_;  // per-epoch validation pairs (TrainConfig::eval_users)
   std::vector<int32_t> slot_;
   std::vector<uint32_t> stamp_;
   uint32_t batch_no_ = 0;
   double lambda_ = 0;  // this epoch's alignment weight (TrainConfig::lambda_ramp_epochs)
   uint64_t seed_;
   std::string plan_kind_;  // resolved from TrainConfig::plan on the first batch
+  int epoch_ = 0;          // the epoch run() is in
+  // Historical plans: every node's ReLU'd outputs of layers 1..L-1, as of
+  // the epoch's start (history_epoch_) or the node's last batch.
+  std::vector<torch::Tensor> history_;
+  int history_epoch_ = -1;
 };
 
 // M(G) for every node of the graph, eval mode, no gradient: num_nodes x dim

@@ -112,7 +112,9 @@ void scatter_transposed(const CsrMatrix& m, const T* g, int64_t d, T* out) {
 torch::Tensor transposed_times(const SparsePair& a, const torch::Tensor& grad) {
   const torch::Tensor g = grad.contiguous();
   const int64_t d = g.size(1);
-  if (a.fwd.cols * d > (int64_t{1} << 20)) return sparse_times(a.bwd(), g);
+  // Scatter into an input table (far fewer columns than rows, small enough
+  // to stay in cache); gather through the transpose otherwise (graph blocks).
+  if (a.fwd.cols * 8 > a.fwd.rows || a.fwd.cols * d > (int64_t{1} << 20)) return sparse_times(a.bwd(), g);
   auto out = torch::zeros({a.fwd.cols, d}, g.options());
   if (g.scalar_type() == torch::kDouble) scatter_transposed(a.fwd, g.data_ptr<double>(), d, out.data_ptr<double>());
   else scatter_transposed(a.fwd, g.data_ptr<float>(), d, out.data_ptr<float>());
