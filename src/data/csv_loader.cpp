@@ -12,12 +12,30 @@ namespace bcemb {
 
 namespace {
 
+// The requested delimiter; else the extension's (.tsv/.tab/.txt: TAB, else
+// comma) unless the first line has none of it but has another common one
+// (a comma-separated .txt, as CiaoDVD's).
 char delimiter_for(const std::string& path, char requested) {
   if (requested != 0) return requested;
   std::string p = path;
   if (p.size() > 3 && p.compare(p.size() - 3, 3, ".gz") == 0) p.resize(p.size() - 3);
   const std::string ext = std::filesystem::path(p).extension().string();
-  return ext == ".tsv" || ext == ".tab" || ext == ".txt" ? '\t' : ',';
+  const char by_extension = ext == ".tsv" || ext == ".tab" || ext == ".txt" ? '\t' : ',';
+  LineReader in(path);
+  std::string_view first;
+  while (in.next(first) && first.empty()) {
+  }
+  if (first.find(by_extension) != std::string_view::npos) return by_extension;
+  char best = by_extension;
+  size_t most = 0;
+  for (const char c : {',', '\t', ';', '|'}) {
+    const auto n = static_cast<size_t>(std::count(first.begin(), first.end(), c));
+    if (n > most) {
+      most = n;
+      best = c;
+    }
+  }
+  return best;
 }
 
 struct Header {

@@ -190,8 +190,7 @@ TEST(Csv, HeaderlessFileWithNamedColumnsAndIsoDates) {
   // CiaoDVD's layout: userID,movieID,genreID,reviewID,movieRating,date; no header, no final newline.
   std::ofstream(dir / "ratings.txt") << "1,10,3,100,4,2003-05-01\n2,11,3,101,5,2003-05-02\n1,11,7,102,2,2003-04-30";
   CsvOptions o;
-  o.header = false;
-  o.delimiter = ',';
+  o.header = false;  // and the delimiter is found from the first line: a comma, though the name says .txt
   o.columns = {"user", "item", "genre", "review", "rating", "time"};
   o.attr_columns = {"genre"};
   const Dataset ds = load("csv", dir / "ratings.txt", false, nullptr, o);

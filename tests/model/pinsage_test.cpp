@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "bcemb/model/sparse_ops.h"
+#include "bcemb/util/error.h"
 #include "bcemb/util/rng.h"
 #include "bcemb/train/version_fit.h"
 #include "synthetic_version.h"
@@ -161,6 +162,28 @@ TEST(PinSage, SampledPlanWithFanoutAtLeastTheMaxDegreeEqualsTheBatchPlan) {
   EXPECT_TRUE(torch::equal(exact, sampled));
   const auto fewer = model->forward(builder.plan(targets, 3, {1}, 3));
   EXPECT_FALSE(torch::equal(exact, fewer));
+}
+
+// With every neighbour and history equal to the exact layer outputs, a
+// historical plan computes exactly the full graph's rows of its targets.
+TEST(PinSage, HistoricalPlanWithExactHistoryEqualsTheFullGraphRows) {
+  Fixture f;
+  torch::manual_seed(8);
+  PinSage model(PinSageConfig{8, 3, f.schema.table_rows()});
+  model->eval();
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> history;
+  const auto full = model->forward(f.vg->full_plan(3), nullptr, &history);
+  ASSERT_EQ(history.size(), 2u);
+  PlanBuilder builder(f.vg->plans);
+  const std::vector<int32_t> targets = {3, static_cast<int32_t>(f.vg->graph.num_users() + 1), 11};
+  const ComputationPlan plan = builder.historical_plan(targets, 3, {0}, 1);
+  EXPECT_TRUE(plan.historical);
+  EXPECT_EQ(plan.layer_rows, (std::vector<int64_t>{3, 3, 3}));
+  const auto part = model->forward(plan, &history);
+  for (size_t i = 0; i < targets.size(); ++i)
+    EXPECT_TRUE(torch::allclose(part[i], full[targets[i]], 1e-4, 1e-5)) << "target " << targets[i];
+  EXPECT_THROW(model->forward(plan), Error);  // no history given
 }
 
 TEST(PinSage, PlanWithWrongDepthIsAnError) {

@@ -21,20 +21,28 @@ double random_recall(const VersionGraph& vg, int k) {
   return sum / static_cast<double>(seen.size());
 }
 
-TEST(Training, SyntheticReachesThreeTimesRandomRecall) {
+class TrainingPlans : public ::testing::TestWithParam<const char*> {};
+
+// Every kind of step learns the planted structure.
+TEST_P(TrainingPlans, SyntheticReachesThreeTimesRandomRecall) {
   const test::SyntheticVersion sv(test::synthetic_size(800, 1000, 30000), 0.6, 0.8);
   torch::manual_seed(1);
   PinSage model(PinSageConfig{32, 2, sv.schema.table_rows()});
   TrainConfig cfg;
   cfg.epochs = 12;
   cfg.eval_every = 4;
+  cfg.plan = GetParam();
+  cfg.fanout = {5};
   VersionFit fit(*sv.vg, model, nullptr, nullptr, cfg, 5);
   const FitResult r = fit.run(cfg.epochs, "test");
+  EXPECT_EQ(r.plan, GetParam());
   const double random = random_recall(*sv.vg, 50);
   EXPECT_GT(r.recall.at(50), 3 * random) << "random ranking gives " << random;
   EXPECT_GT(r.best_epoch, 0);
   EXPECT_EQ(r.curve.size(), 3u);
 }
+
+INSTANTIATE_TEST_SUITE_P(Kinds, TrainingPlans, ::testing::Values("full", "batch", "sampled", "historical"));
 
 // With lambda = 0, a joint step moves M_k exactly as a no-bc step from the same state and batch.
 TEST(Training, JointStepWithLambdaZeroEqualsNoBcStep) {
