@@ -1,6 +1,7 @@
 // bcemb experiment: the paper's full comparison with consumers and plots.
 // bcemb demo: the experiment on the embedded synthetic data, sized for ~10 minutes on 2 cores.
 #include <iostream>
+#include <sstream>
 
 #include "bcemb/experiment/experiment.h"
 #include "bcemb/io/atomic_file.h"
@@ -43,7 +44,7 @@ void run(const DataFlags& data, const TrainFlags& train, const ExperimentFlags& 
   const ExperimentConfig cfg = exp.resolve();
   const TrainConfig tc = train.resolve();
   const Dataset ds = data.load_dataset();
-  run_experiment(ds, data.slices(), tc, cfg, exp.out);
+  run_experiment_seeds(ds, data.slices(), tc, cfg, train.seeds(), exp.out);
   std::cout << read_file(exp.out + "/table.md");
 }
 
@@ -56,8 +57,42 @@ void register_experiment(CLI::App& app) {
   auto exp = std::make_shared<ExperimentFlags>();
   data->add(cmd);
   train->add(cmd);
+  train->add_seeds(cmd);
   exp->add(cmd);
   cmd->callback([=] { run(*data, *train, *exp); });
+
+  auto* sweep = app.add_subcommand("sweep", "one strategy at several settings beside the paper's eight: Pareto plot");
+  auto sdata = std::make_shared<DataFlags>();
+  auto strain = std::make_shared<TrainFlags>();
+  auto sexp = std::make_shared<ExperimentFlags>();
+  auto base = std::make_shared<std::string>("joint-lin-mloss");
+  auto lambdas = std::make_shared<std::string>();
+  auto max_align = std::make_shared<std::string>();
+  auto max_intended = std::make_shared<std::string>();
+  sdata->add(sweep);
+  strain->add(sweep);
+  strain->add_seeds(sweep);
+  sexp->add(sweep);
+  sweep->add_option("--strategy", *base, "the strategy to sweep: " + strategy_grammar())->capture_default_str();
+  sweep->add_option("--lambda", *lambdas, "alignment weights to try, e.g. 1,4,16,64");
+  sweep->add_option("--max-alignment", *max_align, "alignment-loss bounds to try");
+  sweep->add_option("--max-intended-loss", *max_intended, "task-loss bounds to try (percent)");
+  sweep->callback([=] {
+    std::vector<std::string> settings;
+    for (const auto& [key, list] : {std::make_pair("lambda", *lambdas), std::make_pair("max-alignment", *max_align),
+                                    std::make_pair("max-intended-loss", *max_intended)})
+      if (!list.empty())
+        for (const double v : parse_double_list(list, std::string("--") + key)) {
+          std::ostringstream ss;
+          ss << key << "=" << v;
+          settings.push_back(ss.str());
+        }
+    const ExperimentConfig cfg = sexp->resolve();
+    const TrainConfig tc = strain->resolve();
+    const Dataset ds = sdata->load_dataset();
+    run_sweep(ds, sdata->slices(), tc, cfg, strain->seeds(), *base, settings, sexp->out);
+    std::cout << read_file(sexp->out + "/sweep.md");
+  });
 
   auto* demo = app.add_subcommand("demo", "the experiment on the embedded synthetic data (about 10 minutes on 2 cores)");
   auto ddata = std::make_shared<DataFlags>();
@@ -70,6 +105,7 @@ void register_experiment(CLI::App& app) {
   dexp->out = "runs/demo";
   ddata->add(demo);
   dtrain->add(demo);
+  dtrain->add_seeds(demo);
   dexp->add(demo);
   demo->get_option("--out")->required(false)->capture_default_str();
   demo->callback([=] { run(*ddata, *dtrain, *dexp); });

@@ -22,13 +22,21 @@ void register_train(CLI::App& app) {
   auto force = std::make_shared<bool>(false);
   data->add(cmd);
   train->add(cmd);
-  cmd->add_option("--strategy", *strategy, "update strategy (fix-m0, finetune-m0, no-bc, posthoc-lin-sloss, ...)")
-      ->capture_default_str();
+  auto max_alignment = std::make_shared<double>(0);
+  auto max_intended = std::make_shared<double>(0);
+  cmd->add_option("--strategy", *strategy, "update strategy: " + strategy_grammar())->capture_default_str();
+  cmd->add_option("--max-alignment", *max_alignment,
+                  "instead of --lambda: keep the alignment loss <= this (a Lagrange multiplier sets lambda)");
+  cmd->add_option("--max-intended-loss", *max_intended,
+                  "instead of --lambda: keep the task loss within this percent of the unconstrained model's");
   cmd->add_option("--out", *out, "run directory")->required();
   cmd->add_option("--cache", *cache, "folder to keep shared models (version 0, from-scratch models) between runs");
   cmd->add_flag("--force", *force, "retrain even if --out holds a complete run");
   cmd->callback([=] {
-    const StrategySpec spec = parse_strategy(*strategy);
+    std::string name = *strategy;
+    if (*max_alignment > 0) name += "@max-alignment=" + std::to_string(*max_alignment);
+    if (*max_intended > 0) name += "@max-intended-loss=" + std::to_string(*max_intended);
+    const StrategySpec spec = parse_strategy(name);
     const TrainConfig config = train->resolve();
     const Dataset ds = data->load_dataset();
     Workbench bench(ds, data->slices(), config, *cache);

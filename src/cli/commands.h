@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "bcemb/compat/strategy.h"
-#include "bcemb/train/workbench.h"
 
 namespace bcemb::cli {
 
@@ -21,8 +20,5 @@ void register_registry(CLI::App& app);  // registry, export, serve
 
 // "a,b,c" -> specs; empty -> the paper's eight strategies.
 std::vector<StrategySpec> strategy_list(const std::string& csv);
-// Runs each strategy into out/runs/<name>, reusing complete runs unless force.
-std::vector<StrategyResult> run_strategies(Workbench& wb, const std::vector<StrategySpec>& specs,
-                                           const std::string& out, bool force);
 
 }  // namespace bcemb::cli

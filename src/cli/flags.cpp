@@ -1,5 +1,7 @@
 #include "flags.h"
 
+#include <algorithm>
+
 #include <sstream>
 
 #include "bcemb/util/error.h"
@@ -112,12 +114,32 @@ void TrainFlags::add(CLI::App* app) {
       ->capture_default_str();
   app->add_option("--weight-decay", config.weight_decay, "L2 weight on batch embeddings")->capture_default_str();
   app->add_option("--lambda", config.lambda, "alignment loss weight")->capture_default_str();
+  app->add_option("--distill-weight", config.distill_weight, "weight of the distillation term of -distill strategies")
+      ->capture_default_str();
   app->add_option("--lambda-ramp", config.lambda_ramp_epochs, "joint fits: epochs over which lambda grows to its value")
       ->capture_default_str();
   app->add_option("--seed", config.seed, "training seed")->capture_default_str();
   app->add_option("--item-id-feature", config.item_id_feature, "auto | on | off: per-item id embedding")
       ->capture_default_str();
   add_threads_flag(app, threads);
+}
+
+void TrainFlags::add_seeds(CLI::App* app) {
+  app->add_option("--train-seeds", train_seeds,
+                  "train every strategy with each of these seeds (e.g. 0,1,2): tables give mean ± std");
+}
+
+std::vector<uint64_t> TrainFlags::seeds() const {
+  if (train_seeds.empty()) return {config.seed};
+  std::vector<uint64_t> out;
+  for (const int64_t s : parse_int_list(train_seeds, "--train-seeds")) {
+    if (s < 0) throw Error("--train-seeds: seeds are >= 0, got " + std::to_string(s));
+    if (std::find(out.begin(), out.end(), static_cast<uint64_t>(s)) != out.end())
+      throw Error("--train-seeds: seed " + std::to_string(s) + " is given twice");
+    out.push_back(static_cast<uint64_t>(s));
+  }
+  if (out.empty()) throw Error("--train-seeds: give at least one seed");
+  return out;
 }
 
 TrainConfig TrainFlags::resolve() const {

@@ -26,9 +26,12 @@ struct TrainFlags {
   std::string dims = "256,320,384,448,512";
   std::string layers = "2,2,3,3,3";
   std::string fanout = "10";
+  std::string train_seeds;
   int threads = 0;
   void add(CLI::App* app);
-  TrainConfig resolve() const;  // also applies --threads
+  void add_seeds(CLI::App* app);  // --train-seeds, for the commands that compare strategies
+  TrainConfig resolve() const;    // also applies --threads
+  std::vector<uint64_t> seeds() const;  // --train-seeds, else --seed
 };
 
 void add_threads_flag(CLI::App* app, int& threads);

@@ -2,6 +2,7 @@
 
 #include <sstream>
 
+#include "bcemb/data/loaders.h"
 #include "bcemb/util/error.h"
 
 namespace bcemb {
@@ -13,64 +14,107 @@ const std::vector<std::string>& paper_strategies() {
   return names;
 }
 
+const std::string& strategy_grammar() {
+  static const std::string g =
+      "fix-m0 | finetune-m0 | no-bc | bc-aligner | "
+      "<joint|posthoc>-<lin|ortho|notrans>-<sloss|mloss>[-warm][-distill][-refit]"
+      "[@lambda=X][@max-alignment=A][@max-intended-loss=P]";
+  return g;
+}
+
 namespace {
 
-std::vector<std::string> split_dash(const std::string& s) {
+std::vector<std::string> split(const std::string& s, char sep) {
   std::vector<std::string> parts;
   std::stringstream ss(s);
   std::string p;
-  while (std::getline(ss, p, '-')) parts.push_back(p);
+  while (std::getline(ss, p, sep)) parts.push_back(p);
+  if (!s.empty() && s.back() == sep) parts.emplace_back();
   return parts;
 }
 
 [[noreturn]] void unknown(const std::string& name, const std::string& why) {
-  std::string known;
-  for (const auto& n : paper_strategies()) known += " " + n;
-  throw Error("unknown strategy '" + name + "'" + (why.empty() ? "" : " (" + why + ")") + "; known:" + known +
-              " bc-aligner");
+  throw Error("unknown strategy '" + name + "'" + (why.empty() ? "" : " (" + why + ")") +
+              "; strategies are: " + strategy_grammar());
+}
+
+double positive_setting(const std::string& raw, const std::string& key, const std::string& value) {
+  float v;
+  if (!parse_float(value, v) || !(v > 0)) unknown(raw, key + " must be a positive number, got '" + value + "'");
+  return static_cast<double>(v);
 }
 
 }  // namespace
 
 StrategySpec parse_strategy(const std::string& raw) {
-  const std::string name = raw == "bc-aligner" ? "joint-lin-mloss" : raw;
+  const auto at = split(raw, '@');
+  const std::string base = at.empty() || at[0] == "bc-aligner" ? "joint-lin-mloss" : at[0];
   StrategySpec s;
-  s.name = name;
-  if (name == "fix-m0") {
-    s.init = ModelInit::Reuse;
-    s.transform = TransformKind::Identity;
+  s.name = base;
+  for (size_t i = 1; i < at.size(); ++i) {
+    const auto eq = at[i].find('=');
+    const std::string key = at[i].substr(0, eq), value = eq == std::string::npos ? "" : at[i].substr(eq + 1);
+    if (key == "lambda") {
+      float v;
+      if (!parse_float(value, v) || v < 0) unknown(raw, "lambda must be a number >= 0, got '" + value + "'");
+      s.lambda = v;
+    } else if (key == "max-alignment") {
+      s.max_alignment = positive_setting(raw, key, value);
+    } else if (key == "max-intended-loss") {
+      s.max_intended_loss = positive_setting(raw, key, value);
+    } else {
+      unknown(raw, "unknown setting '" + key + "' (lambda, max-alignment, max-intended-loss)");
+    }
+    s.name += "@" + at[i];
+  }
+  if (raw.empty()) unknown(raw, "empty name");
+  if (base == "fix-m0" || base == "finetune-m0" || base == "no-bc") {
+    if (at.size() > 1) unknown(raw, base + " has no alignment to set");
+    if (base == "fix-m0") s.init = ModelInit::Reuse;
+    if (base == "finetune-m0") s.init = ModelInit::Previous;
+    if (base != "no-bc") s.transform = TransformKind::Identity;
     return s;
   }
-  if (name == "finetune-m0") {
-    s.init = ModelInit::Previous;
-    s.transform = TransformKind::Identity;
-    return s;
-  }
-  if (name == "no-bc") return s;
-  const auto parts = split_dash(name);
-  if (parts.size() != 3) unknown(raw, "");
+  const auto parts = split(base, '-');
+  if (parts.size() < 3) unknown(raw, "");
   if (parts[0] == "joint") s.fitting = Fitting::Joint;
   else if (parts[0] == "posthoc") s.fitting = Fitting::PostHoc;
   else unknown(raw, "fitting must be joint or posthoc");
   if (parts[1] == "lin") s.transform = TransformKind::Linear;
+  else if (parts[1] == "ortho") s.transform = TransformKind::Orthogonal;
   else if (parts[1] == "notrans") s.transform = TransformKind::Truncate;
-  else unknown(raw, "transform must be lin or notrans");
+  else unknown(raw, "transform must be lin, ortho or notrans");
   if (parts[2] == "sloss") s.loss = AlignmentLoss::SingleStep;
   else if (parts[2] == "mloss") s.loss = AlignmentLoss::MultiStep;
   else unknown(raw, "loss must be sloss or mloss");
-  if (s.fitting == Fitting::PostHoc && s.transform == TransformKind::Truncate)
-    unknown(raw, "a post-hoc fit needs a learnable transform");
+  for (size_t i = 3; i < parts.size(); ++i) {
+    if (parts[i] == "warm") s.init = ModelInit::Unconstrained;
+    else if (parts[i] == "distill") s.distill = true;
+    else if (parts[i] == "refit") s.refit = true;
+    else unknown(raw, "option '" + parts[i] + "' must be warm, distill or refit");
+  }
+  const bool learnable = s.transform != TransformKind::Truncate;
+  if (s.fitting == Fitting::PostHoc && !learnable) unknown(raw, "a post-hoc fit needs a learnable transform");
+  if (s.fitting == Fitting::PostHoc && (s.init == ModelInit::Unconstrained || s.distill || s.constrained() || s.lambda >= 0))
+    unknown(raw, "warm, distill, lambda and the bounds apply to joint fits (post hoc, M_k is no-bc's)");
+  if (s.refit && !learnable) unknown(raw, "refit needs a learnable transform (lin or ortho)");
+  if (s.max_alignment > 0 && s.max_intended_loss > 0) unknown(raw, "give one bound: max-alignment or max-intended-loss");
   return s;
 }
 
 std::string StrategySpec::describe() const {
-  const char* init_s[] = {"reuse M0", "init from M_{k-1}", "from scratch"};
-  const char* tr_s[] = {"identity", "truncation", "linear"};
+  const char* init_s[] = {"reuse M0", "init from M_{k-1}", "from scratch", "from the unconstrained M_k"};
+  const char* tr_s[] = {"identity", "truncation", "linear", "orthogonal [R 0]"};
   const char* loss_s[] = {"none", "single-step", "multi-step"};
   const char* fit_s[] = {"none", "joint", "post-hoc"};
   std::ostringstream ss;
   ss << name << ": M_k " << init_s[static_cast<int>(init)] << ", B_k " << tr_s[static_cast<int>(transform)]
      << ", alignment " << loss_s[static_cast<int>(loss)] << ", fitting " << fit_s[static_cast<int>(fitting)];
+  if (distill) ss << ", distilled from the unconstrained M_k";
+  if (refit) ss << ", B_k refit in closed form each epoch";
+  if (lambda >= 0) ss << ", lambda " << lambda;
+  if (max_alignment > 0) ss << ", lambda keeps the alignment loss <= " << max_alignment;
+  if (max_intended_loss > 0) ss << ", lambda keeps the task loss within " << max_intended_loss << "% of the unconstrained";
   return ss.str();
 }
 

@@ -2,34 +2,68 @@
 
 #include <cstring>
 
+#include "bcemb/compat/closed_form.h"
 #include "bcemb/util/error.h"
 
 namespace bcemb {
 
-BackwardTransformImpl::BackwardTransformImpl(TransformKind kind, int64_t out_dim, int64_t in_dim) : kind_(kind) {
+BackwardTransformImpl::BackwardTransformImpl(TransformKind kind, int64_t out_dim, int64_t in_dim)
+    : kind_(kind), out_dim_(out_dim), in_dim_(in_dim) {
+  if (kind == TransformKind::Identity && out_dim != in_dim)
+    throw Error("identity transform needs equal dimensions, got " + std::to_string(out_dim) + " and " +
+                std::to_string(in_dim));
+  if (kind != TransformKind::Linear && out_dim > in_dim)
+    throw Error("a " + std::string(kind == TransformKind::Orthogonal ? "orthogonal" : "truncating") +
+                " transform cannot map dimension " + std::to_string(in_dim) + " up to " + std::to_string(out_dim) +
+                " (a newer version must not be narrower without a linear transform)");
   if (kind == TransformKind::Linear) {
     // torch.nn.Linear's default initialisation, as the reference.
     const double bound = 1.0 / std::sqrt(static_cast<double>(in_dim));
     weight_ = register_parameter("weight", torch::empty({out_dim, in_dim}).uniform_(-bound, bound));
+  } else if (kind == TransformKind::Orthogonal) {
+    weight_ = register_parameter("weight", torch::eye(out_dim));  // the old coordinates first
   } else {
-    if (kind == TransformKind::Identity && out_dim != in_dim)
-      throw Error("identity transform needs equal dimensions, got " + std::to_string(out_dim) + " and " +
-                  std::to_string(in_dim));
-    if (out_dim > in_dim)
-      throw Error("truncation cannot map dimension " + std::to_string(in_dim) + " up to " + std::to_string(out_dim) +
-                  " (a newer version must not be narrower without a linear transform)");
     weight_ = register_buffer("weight", torch::eye(out_dim, in_dim));
   }
 }
 
 torch::Tensor BackwardTransformImpl::forward(const torch::Tensor& z) {
-  if (z.size(1) != weight_.size(1))
-    throw Error("transform expects " + std::to_string(weight_.size(1)) + " columns, got " + std::to_string(z.size(1)));
+  if (z.size(1) != in_dim_)
+    throw Error("transform expects " + std::to_string(in_dim_) + " columns, got " + std::to_string(z.size(1)));
   if (kind_ == TransformKind::Linear) return torch::mm(z, weight_.t());
-  return z.narrow(1, 0, weight_.size(0));
+  if (kind_ == TransformKind::Orthogonal) return torch::mm(z.narrow(1, 0, out_dim_), weight_.t());
+  return z.narrow(1, 0, out_dim_);
 }
 
-Matrix BackwardTransformImpl::to_matrix() const { return bcemb::to_matrix(weight_); }
+void BackwardTransformImpl::project() {
+  if (kind_ != TransformKind::Orthogonal) return;
+  torch::NoGradGuard no_grad;
+  const auto [u, s, vh] = torch::linalg::svd(weight_.to(torch::kDouble), false, c10::nullopt);
+  weight_.copy_(torch::mm(u, vh).to(weight_.scalar_type()));
+}
+
+void BackwardTransformImpl::refit(const torch::Tensor& z, const torch::Tensor& z_prev) {
+  if (!learnable()) return;
+  const torch::Tensor x = z.detach().to(torch::kFloat).contiguous(), y = z_prev.detach().to(torch::kFloat).contiguous();
+  std::vector<const float*> xr, yr;
+  for (int64_t r = 0; r < x.size(0); ++r) {
+    xr.push_back(x.data_ptr<float>() + r * x.size(1));
+    yr.push_back(y.data_ptr<float>() + r * y.size(1));
+  }
+  const bool ortho = kind_ == TransformKind::Orthogonal;
+  const ClosedFormFit fit = fit_backward(xr, yr, ortho ? out_dim_ : in_dim_, out_dim_, ortho ? "procrustes" : "lstsq");
+  torch::NoGradGuard no_grad;
+  weight_.copy_(to_tensor(fit.b));
+}
+
+Matrix BackwardTransformImpl::to_matrix() const {
+  if (kind_ != TransformKind::Orthogonal) return bcemb::to_matrix(weight_);
+  const Matrix r = bcemb::to_matrix(weight_);
+  Matrix m(out_dim_, in_dim_);
+  for (int64_t i = 0; i < out_dim_; ++i)
+    for (int64_t j = 0; j < out_dim_; ++j) m.at(i, j) = r.at(i, j);
+  return m;
+}
 
 Matrix to_matrix(const torch::Tensor& t) {
   const auto c = t.detach().to(torch::kFloat).contiguous();

@@ -14,7 +14,9 @@
 #include "bcemb/eval/roc_auc.h"
 #include "bcemb/io/atomic_file.h"
 #include "bcemb/report/intended.h"
+#include "bcemb/report/pareto.h"
 #include "bcemb/report/plot.h"
+#include "bcemb/report/seeds.h"
 #include "bcemb/train/run_dir.h"
 #include "bcemb/train/workbench.h"
 #include "bcemb/util/error.h"
@@ -173,6 +175,44 @@ double mean_of(const std::vector<double>& v) {
 }
 
 nlohmann::json num(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
+
+// Per strategy and version: what the three plots show (mean, std over seeds).
+struct PlotRow {
+  std::string strategy;
+  std::vector<MeanStd> recall, unintended, alignment;
+};
+
+nlohmann::json write_plots(const std::vector<PlotRow>& rows, int primary_k, const std::string& out) {
+  LinePlot recall{"Intended task: Recall@" + std::to_string(primary_k) + " per version", "version",
+                  "Recall@" + std::to_string(primary_k), {}};
+  LinePlot unint{"Unintended tasks: mean consumer ROC-AUC (version-0 consumers)", "version", "mean ROC-AUC", {}};
+  LinePlot align{"Alignment error to fix-m0 in version 0's space", "version", "mean L2 distance", {}};
+  bool spread = false;
+  for (const auto& r : rows)
+    for (const auto& m : r.recall) spread = spread || m.n > 1;
+  auto series = [&](const std::string& name, const std::vector<MeanStd>& v, int first) {
+    Series s{name, {}, {}, {}};
+    for (size_t k = static_cast<size_t>(first); k < v.size(); ++k) {
+      s.x.push_back(static_cast<double>(k));
+      s.y.push_back(v[k].n > 0 ? v[k].mean : kNaN);
+      if (spread) s.err.push_back(v[k].std);
+    }
+    return s;
+  };
+  for (const auto& r : rows) {
+    recall.series.push_back(series(r.strategy, r.recall, 0));
+    unint.series.push_back(series(r.strategy, r.unintended, 1));
+    align.series.push_back(series(r.strategy, r.alignment, 1));
+  }
+  nlohmann::json plots = nlohmann::json::array();
+  for (const auto& [stem, plot] : {std::make_pair("recall", recall), std::make_pair("unintended_auc", unint),
+                                   std::make_pair("alignment_error", align)}) {
+    std::string why;
+    if (render_plot(plot, out + "/" + stem, &why)) plots.push_back(std::string(stem) + ".png");
+    else log_line("[experiment] plot " + std::string(stem) + ": " + why);
+  }
+  return plots;
+}
 
 }  // namespace
 
@@ -334,31 +374,17 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
   // 4. Plots.
   nlohmann::json plots = nlohmann::json::array();
   if (cfg.plots) {
-    LinePlot recall{"Intended task: Recall@" + std::to_string(train.primary_k) + " per version", "version",
-                    "Recall@" + std::to_string(train.primary_k), {}};
-    LinePlot unint{"Unintended tasks: mean consumer ROC-AUC (version-0 consumers)", "version", "mean ROC-AUC", {}};
-    LinePlot align{"Alignment error to fix-m0 in version 0's space", "version", "mean L2 distance", {}};
+    std::vector<PlotRow> rows;
     for (size_t i = 0; i < results.size(); ++i) {
-      Series r{results[i].strategy, {}, {}}, u{results[i].strategy, {}, {}}, a{results[i].strategy, {}, {}};
+      PlotRow r{results[i].strategy, {}, {}, {}};
       for (int k = 0; k < K; ++k) {
-        r.x.push_back(k);
-        r.y.push_back(intended[i].recall[static_cast<size_t>(k)]);
-        if (k == 0) continue;
-        u.x.push_back(k);
-        u.y.push_back(auc_per_version[results[i].strategy][static_cast<size_t>(k)]);
-        a.x.push_back(k);
-        a.y.push_back(intended[i].alignment_error[static_cast<size_t>(k)]);
+        r.recall.push_back({intended[i].recall[static_cast<size_t>(k)], 0, 1});
+        r.unintended.push_back({auc_per_version[results[i].strategy][static_cast<size_t>(k)], 0, 1});
+        r.alignment.push_back({intended[i].alignment_error[static_cast<size_t>(k)], 0, 1});
       }
-      recall.series.push_back(r);
-      unint.series.push_back(u);
-      align.series.push_back(a);
+      rows.push_back(std::move(r));
     }
-    for (const auto& [stem, plot] : {std::make_pair("recall", recall), std::make_pair("unintended_auc", unint),
-                                     std::make_pair("alignment_error", align)}) {
-      std::string why;
-      if (render_plot(plot, out + "/" + stem, &why)) plots.push_back(std::string(stem) + ".png");
-      else log_line("[experiment] plot " + std::string(stem) + ": " + why);
-    }
+    plots = write_plots(rows, train.primary_k, out);
   }
 
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -374,6 +400,140 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
                    {"skipped_tasks", skipped},
                    {"plots", plots},
                    {"seconds", seconds}};
+  write_file_atomic(out + "/results.json", j.dump(2));
+  return j;
+}
+
+nlohmann::json run_experiment_seeds(const Dataset& ds, const SliceSpec& slices, const TrainConfig& train,
+                                    const ExperimentConfig& cfg, const std::vector<uint64_t>& seeds,
+                                    const std::string& out) {
+  if (seeds.empty()) throw Error("--train-seeds: give at least one seed");
+  if (seeds.size() == 1) {
+    TrainConfig t = train;
+    t.seed = seeds[0];
+    return run_experiment(ds, slices, t, cfg, out);
+  }
+  const auto t0 = std::chrono::steady_clock::now();
+  make_dirs(out);
+  std::vector<nlohmann::json> per_seed;
+  nlohmann::json seed_dirs = nlohmann::json::array();
+  for (const uint64_t seed : seeds) {
+    TrainConfig t = train;
+    t.seed = seed;
+    const std::string dir = "seed" + std::to_string(seed);
+    log_line("[experiment] training seed " + std::to_string(seed) + " -> " + out + "/" + dir);
+    per_seed.push_back(run_experiment(ds, slices, t, cfg, out + "/" + dir));
+    seed_dirs.push_back(dir);
+  }
+  std::vector<nlohmann::json> strategies;
+  for (const auto& r : per_seed) strategies.push_back(r.at("strategies"));
+  std::vector<std::string> task_names;
+  for (const auto& t : per_seed[0].at("tasks")) task_names.push_back(t.at("task").get<std::string>());
+  std::vector<std::string> fields = {"/intended_degradation_pct", "/unintended_degradation_pct", "/sum_pct",
+                                     "/alignment_error", "/recall_per_version", "/alignment_error_per_version",
+                                     "/mean_unintended_auc_per_version"};
+  for (const auto& t : task_names) {
+    fields.push_back("/tasks" + pointer_step(t) + "/mean_auc");
+    fields.push_back("/tasks" + pointer_step(t) + "/degradation_vs_fix_m0_pct");
+  }
+  const nlohmann::json agg = aggregate_seeds(strategies, fields);
+
+  auto cell = [](const nlohmann::json& f, int decimals, bool sign) { return fmt_mean_std(mean_std_of(f), decimals, sign); };
+  Table summary;
+  summary.header = {"strategy", "intended degradation vs no-bc (%)", "unintended degradation vs fix-m0 (%)", "sum (%)",
+                    "alignment error"};
+  Table per_task;
+  per_task.header = {"strategy"};
+  for (const auto& t : task_names) per_task.header.push_back(t);
+  std::vector<PlotRow> rows;
+  for (const auto& a : agg) {
+    summary.rows.push_back({a.at("strategy"), cell(a.at("intended_degradation_pct"), 1, true),
+                            cell(a.at("unintended_degradation_pct"), 1, true), cell(a.at("sum_pct"), 1, true),
+                            cell(a.at("alignment_error"), 3, false)});
+    std::vector<std::string> cells{a.at("strategy")};
+    for (const auto& t : task_names) {
+      const std::string key = "tasks" + pointer_step(t) + "/mean_auc";
+      cells.push_back(cell(a.at(key), 4, false));
+    }
+    per_task.rows.push_back(cells);
+    PlotRow r{a.at("strategy"), {}, {}, {}};
+    auto vec = [&](const char* key) {
+      std::vector<MeanStd> v;
+      const auto& f = a.at(key);
+      for (size_t k = 0; k < f.at("mean").size(); ++k) {
+        const nlohmann::json& m = f.at("mean")[k];
+        const nlohmann::json& sd = f.at("std")[k];
+        v.push_back(m.is_number() ? MeanStd{m.get<double>(), sd.is_number() ? sd.get<double>() : 0.0, f.at("n").get<int>()}
+                                  : MeanStd{kNaN, kNaN, 0});
+      }
+      return v;
+    };
+    r.recall = vec("recall_per_version");
+    r.unintended = vec("mean_unintended_auc_per_version");
+    r.alignment = vec("alignment_error_per_version");
+    rows.push_back(std::move(r));
+  }
+  std::string seeds_txt;
+  for (const uint64_t s : seeds) seeds_txt += (seeds_txt.empty() ? "" : ", ") + std::to_string(s);
+  const std::string md = "# bcemb experiment: " + ds.name + ", training seeds " + seeds_txt + "\n\n" +
+                         "Each cell: mean ± standard deviation over the " + std::to_string(seeds.size()) +
+                         " training seeds (each seed's tables: " + seed_dirs[0].get<std::string>() +
+                         "/table.md, ...). Definitions as in a single-seed table.\n\n" + summary.to_markdown() +
+                         "\n## Unintended tasks: mean ROC-AUC over evaluated versions\n\n" + per_task.to_markdown();
+  write_file_atomic(out + "/table.md", md);
+  write_file_atomic(out + "/table.csv", summary.to_csv());
+  const nlohmann::json plots = cfg.plots ? write_plots(rows, train.primary_k, out) : nlohmann::json::array();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json j{{"data", per_seed[0].at("data")},
+                   {"slices", per_seed[0].at("slices")},
+                   {"versions", per_seed[0].at("versions")},
+                   {"train_seeds", seeds},
+                   {"seed_runs", seed_dirs},
+                   {"strategies", agg},
+                   {"tasks", task_names},
+                   {"plots", plots},
+                   {"seconds", seconds}};
+  write_file_atomic(out + "/results.json", j.dump(2));
+  return j;
+}
+
+nlohmann::json run_sweep(const Dataset& ds, const SliceSpec& slices, const TrainConfig& train,
+                         const ExperimentConfig& config, const std::vector<uint64_t>& seeds, const std::string& base,
+                         const std::vector<std::string>& settings, const std::string& out) {
+  if (settings.empty()) throw Error("sweep: give the settings to sweep (--lambda, --max-alignment or --max-intended-loss)");
+  ExperimentConfig cfg = config;
+  if (cfg.strategies.empty()) cfg.strategies = paper_strategies();
+  for (const auto& setting : settings) cfg.strategies.push_back(parse_strategy(base + "@" + setting).name);
+  nlohmann::json j = run_experiment_seeds(ds, slices, train, cfg, seeds, out);
+  // Single-seed figures are numbers, aggregated ones {mean, std}.
+  auto stat = [](const nlohmann::json& f) {
+    if (f.is_object()) return mean_std_of(f);
+    return f.is_number() ? MeanStd{f.get<double>(), 0, 1} : MeanStd{kNaN, kNaN, 0};
+  };
+  std::vector<std::pair<double, double>> points;
+  ScatterPlot plot{"Intended vs unintended degradation (higher is better on both)", "intended degradation vs no-bc (%)",
+                   "unintended degradation vs fix-m0 (%)", {}};
+  for (const auto& s : j.at("strategies")) {
+    const MeanStd x = stat(s.at("intended_degradation_pct")), y = stat(s.at("unintended_degradation_pct"));
+    points.emplace_back(x.n > 0 ? x.mean : kNaN, y.n > 0 ? y.mean : kNaN);
+    if (x.n > 0 && y.n > 0) plot.points.push_back({s.at("strategy"), x.mean, y.mean, x.std, y.std});
+  }
+  const auto front = pareto_front(points);
+  Table t;
+  t.header = {"strategy", "intended degradation vs no-bc (%)", "unintended degradation vs fix-m0 (%)", "Pareto front"};
+  nlohmann::json pareto = nlohmann::json::array();
+  for (size_t i = 0; i < points.size(); ++i) {
+    const auto& s = j.at("strategies")[i];
+    t.rows.push_back({s.at("strategy"), fmt_mean_std(stat(s.at("intended_degradation_pct")), 1, true),
+                      fmt_mean_std(stat(s.at("unintended_degradation_pct")), 1, true), front[i] ? "yes" : ""});
+    if (front[i]) pareto.push_back(s.at("strategy"));
+  }
+  write_file_atomic(out + "/sweep.md", "# bcemb sweep: " + base + "\n\n" + t.to_markdown());
+  if (cfg.plots) {
+    std::string why;
+    if (!render_plot(plot, out + "/pareto", &why)) log_line("[sweep] plot pareto: " + why);
+  }
+  j["pareto"] = pareto;
   write_file_atomic(out + "/results.json", j.dump(2));
   return j;
 }

@@ -10,11 +10,11 @@
 #include <set>
 #include <unordered_map>
 
+#include "bcemb/compat/closed_form.h"
 #include "bcemb/io/atomic_file.h"
 #include "bcemb/train/run_dir.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/sha256.h"
-#include "impl/external_fit.h"
 #include "impl/sqlite.h"
 
 namespace bcemb {
@@ -338,7 +338,7 @@ ExternalReport Registry::publish_external(const ExternalPublish& r) {
       y_rows.push_back(prev_tables[i].row(it->second));
     }
   }
-  const impl::ExternalFit fit = impl::fit_backward(x_rows, y_rows, dim, prev.dim, r.fit);
+  const ClosedFormFit fit = fit_backward(x_rows, y_rows, dim, prev.dim, r.fit);
   ExternalReport rep;
   rep.version = last + 1;
   rep.matched = static_cast<int64_t>(x_rows.size());

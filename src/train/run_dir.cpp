@@ -27,8 +27,9 @@ nlohmann::json to_json(const VersionMetrics& m) {
   nlohmann::json curve = nlohmann::json::array();
   for (const auto& p : m.fit.curve)
     curve.push_back({{"epoch", p.epoch}, {"loss", p.loss}, {"recall", p.recall}, {"alignment", p.alignment},
-                     {"train_seconds", p.train_seconds}});
+                     {"train_seconds", p.train_seconds}, {"lambda", p.lambda}});
   j["curve"] = curve;
+  j["task_loss"] = m.fit.task_loss;
   return j;
 }
 
@@ -49,7 +50,9 @@ VersionMetrics version_metrics_from_json(const nlohmann::json& j, const std::str
     m.alignment_error = j.at("alignment_error").get<double>();
     for (const auto& p : j.at("curve"))
       m.fit.curve.push_back({p.at("epoch").get<int>(), p.at("loss").get<double>(), p.at("recall").get<double>(),
-                             p.at("alignment").get<double>(), p.at("train_seconds").get<double>()});
+                             p.at("alignment").get<double>(), p.at("train_seconds").get<double>(),
+                             p.value("lambda", -1.0)});
+    m.fit.task_loss = j.value("task_loss", std::vector<double>{});
     return m;
   } catch (const nlohmann::json::exception& e) {
     throw Error(where + ": malformed metrics: " + e.what());

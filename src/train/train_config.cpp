@@ -30,13 +30,16 @@ void TrainConfig::validate() const {
   if (!(weight_decay >= 0)) throw Error("--weight-decay must be >= 0");
   if (!(lambda >= 0)) throw Error("--lambda must be >= 0");
   if (lambda_ramp_epochs < 0) throw Error("--lambda-ramp must be >= 0");
+  if (!(distill_weight >= 0)) throw Error("--distill-weight must be >= 0");
   if (eval_users < 0) throw Error("--eval-users must be >= 0 (0 = all)");
   if (std::find(ks.begin(), ks.end(), primary_k) == ks.end()) throw Error("primary K must be one of the K values");
 }
 
-double TrainConfig::lambda_at(int epoch) const {
-  if (lambda_ramp_epochs > 0 && epoch < lambda_ramp_epochs) return lambda * epoch / lambda_ramp_epochs;
-  return lambda;
+double TrainConfig::ramp(int epoch) const {
+  if (lambda_ramp_epochs > 0 && epoch < lambda_ramp_epochs) return static_cast<double>(epoch) / lambda_ramp_epochs;
+  return 1.0;
 }
+
+double TrainConfig::lambda_at(int epoch) const { return lambda * ramp(epoch); }
 
 }  // namespace bcemb

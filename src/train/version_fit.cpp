@@ -67,13 +67,24 @@ VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform 
       frozen_z_(std::move(frozen_z)), sampler_(vg.graph, seed), planner_(vg.plans),
       slot_(static_cast<size_t>(vg.graph.num_nodes()), 0), stamp_(static_cast<size_t>(vg.graph.num_nodes()), 0),
       seed_(seed) {
-  if (align_ != nullptr && align_->loss != AlignmentLoss::None && !transform_)
+  if (aligned() && !transform_)
     throw Error("an alignment loss needs a backward transform");
   if (!trains_model() && (align_ == nullptr || !transform_ || !transform_->learnable()))
     throw Error("a post-hoc fit needs a learnable transform and an alignment target");
   if (trains_model() && !model_) throw Error("no model to train");
-  lambda_ = config.lambda;
   eval_val_ = validation_subset(vg.val, config.eval_users);
+  if (aligned()) {
+    lambda_ = align_->lambda >= 0 ? align_->lambda : config.lambda;
+    if (align_->max_alignment > 0 || align_->max_intended_loss > 0) {
+      if (!trains_model()) throw Error("an alignment bound needs M_k to train (a joint fit)");
+      if (align_->max_intended_loss > 0 && align_->reference_task_loss.empty())
+        throw Error("--max-intended-loss needs the unconstrained model's task loss per epoch");
+      // The task-loss bound holds the multiplier on the task term: lambda = 1 / mu.
+      const double initial = align_->max_alignment > 0 ? std::max(lambda_, 1e-3) : 1.0 / std::max(lambda_, 1e-3);
+      multiplier_.emplace(initial, LagrangeMultiplier::Options{});
+      lambda_ = align_->max_alignment > 0 ? multiplier_->value() : 1.0 / multiplier_->value();
+    }
+  }
   std::vector<torch::optim::OptimizerParamGroup> groups;
   if (trains_model())
     groups.emplace_back(model_->parameters(), std::make_unique<torch::optim::AdamOptions>(config.lr));
@@ -155,10 +166,33 @@ std::string VersionFit::choose_plan(const std::vector<int32_t>& targets, int lay
   return kind;
 }
 
+void VersionFit::update_lambda(double alignment, double task) {
+  if (align_->max_alignment > 0) {
+    lambda_ = multiplier_->update(alignment / align_->max_alignment - 1.0);
+  } else {
+    const auto& ref = align_->reference_task_loss;
+    const double bound = (1.0 + align_->max_intended_loss / 100.0) * ref[std::min<size_t>(epoch_ > 0 ? epoch_ - 1 : 0, ref.size() - 1)];
+    lambda_ = 1.0 / multiplier_->update(task / bound - 1.0);
+  }
+}
+
+double VersionFit::selection_score(const CurvePoint& p) const {
+  if (!trains_model()) return -p.alignment;  // post hoc: the best map
+  if (!aligned() || (align_->max_alignment <= 0 && align_->max_intended_loss <= 0)) return p.recall;
+  // Bounded fits: epochs that keep the bound rank first (scores above 2),
+  // by recall (alignment bound) or by alignment (recall within P% of the
+  // unconstrained model's); the others by how close they come.
+  if (align_->max_alignment > 0)
+    return p.alignment <= align_->max_alignment ? 2.0 + p.recall : -p.alignment;
+  const double floor = (1.0 - align_->max_intended_loss / 100.0) * align_->reference_recall;
+  return p.recall >= floor ? 2.0 + 1.0 / (1.0 + p.alignment) : p.recall;
+}
+
 double VersionFit::step(const Batch& b) {
   torch::Tensor z, loss;  // z: 3n rows, [users; positives; negatives]
   std::vector<torch::Tensor> fresh;  // historical plans: the targets' new layer outputs
   const int64_t n = b.size();
+  double task = 0;  // BPR + weight decay, when M_k trains
   if (trains_model()) {
     model_->train();
     if (b.plan && b.plan->historical) {
@@ -171,22 +205,41 @@ double VersionFit::step(const Batch& b) {
     }
     const auto parts = z.split(n);  // split, not narrow: its backward does not zero-fill copies of z
     const auto& zu = parts[0];
-    const auto bpr = torch::softplus((zu * parts[2]).sum(1) - (zu * parts[1]).sum(1)).mean();
+    const auto margin = (zu * parts[1]).sum(1) - (zu * parts[2]).sum(1);
+    const auto bpr = torch::softplus(-margin).mean();
     const auto reg = 0.5 * z.pow(2).sum() / static_cast<double>(n);
     loss = bpr + config_.weight_decay * reg;
+    task = loss.item<double>();
+    task_loss_sum_ += task;
+    if (aligned() && align_->distill_z.defined()) {
+      // Soft BPR targets: the unconstrained M_k's probability that the positive ranks first.
+      torch::Tensor target;
+      {
+        torch::NoGradGuard no_grad;
+        const auto ref = align_->distill_z.index_select(0, b.nodes).split(n);
+        target = torch::sigmoid((ref[0] * ref[1]).sum(1) - (ref[0] * ref[2]).sum(1));
+      }
+      loss = loss + config_.distill_weight * torch::binary_cross_entropy_with_logits(margin, target);
+    }
   } else {
     z = frozen_z_->index_select(0, b.nodes);
   }
-  if (align_ != nullptr && align_->loss != AlignmentLoss::None) {
+  if (aligned()) {
     transform_->train();
     // The sum of the three groups' means equals 3 x the mean over all rows (equal group sizes).
-    const auto a = 3.0 * alignment_loss(align_->loss, align_->z_prev.index_select(0, b.nodes), transform_->forward(z),
-                                        align_->frozen_chain);
-    loss = trains_model() ? loss + lambda_ * a : a;
+    const auto a = alignment_loss(align_->loss, align_->z_prev.index_select(0, b.nodes), transform_->forward(z),
+                                  align_->frozen_chain);
+    if (trains_model()) {
+      if (multiplier_) update_lambda(a.item<double>(), task);
+      lambda_sum_ += lambda_;
+      ++lambda_steps_;
+    }
+    loss = trains_model() ? loss + 3.0 * lambda_ * a : 3.0 * a;
   }
   optimizer_->zero_grad();
   loss.backward();
   optimizer_->step();
+  if (transform_) transform_->project();
   for (size_t l = 0; l < fresh.size(); ++l) history_[l].index_copy_(0, b.target_nodes, fresh[l]);
   return loss.item<double>();
 }
@@ -203,14 +256,13 @@ CurvePoint VersionFit::evaluate(int epoch) {
                                config_.ks);
     p.recall = r.at(config_.primary_k);
   }
-  if (align_ != nullptr && align_->loss != AlignmentLoss::None) p.alignment = full_alignment(z, transform_, *align_, nu);
+  if (aligned()) p.alignment = full_alignment(z, transform_, *align_, nu);
   return p;
 }
 
 FitResult VersionFit::run(int epochs, const std::string& label) {
-  const bool aligned = align_ != nullptr && align_->loss != AlignmentLoss::None;
   // Aligned fits choose only after the warm-up, unless the run is too short for one.
-  const int select_after = aligned && config_.warmup_epochs < epochs ? config_.warmup_epochs : 0;
+  const int select_after = aligned() && config_.warmup_epochs < epochs ? config_.warmup_epochs : 0;
   FitResult res;
   Progress progress(label, epochs);
   std::vector<torch::Tensor> best_model, best_transform;
@@ -218,7 +270,9 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     epoch_ = epoch;
     const auto t0 = std::chrono::steady_clock::now();
-    lambda_ = config_.lambda_at(epoch);
+    if (aligned() && !multiplier_) lambda_ = (align_->lambda >= 0 ? align_->lambda : config_.lambda) * config_.ramp(epoch);
+    lambda_sum_ = task_loss_sum_ = 0;
+    lambda_steps_ = 0;
     const BprTriples triples = sampler_.sample_epoch();
     std::vector<std::pair<size_t, size_t>> ranges;
     for (size_t s = 0; s < triples.size(); s += static_cast<size_t>(config_.batch_size)) {
@@ -241,19 +295,26 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
       loss_sum += l;
       ++batches;
     }
+    if (trains_model()) res.task_loss.push_back(batches > 0 ? task_loss_sum_ / batches : 0.0);
+    if (aligned() && align_->refit) {
+      torch::NoGradGuard no_grad;
+      transform_->refit(trains_model() ? embed_all(model_, vg_) : *frozen_z_, align_->z_prev);
+    }
     res.train_seconds += seconds_since(t0);
     if (epoch % config_.eval_every != 0 && epoch != epochs) continue;
     CurvePoint p = evaluate(epoch);
     p.loss = batches > 0 ? loss_sum / batches : 0.0;
     p.train_seconds = res.train_seconds;
+    if (lambda_steps_ > 0) p.lambda = lambda_sum_ / lambda_steps_;
     res.curve.push_back(p);
     std::ostringstream msg;
     msg << "epoch " << epoch << " loss " << p.loss;
     if (p.recall >= 0) msg << " Recall@" << config_.primary_k << " " << p.recall;
     if (p.alignment >= 0) msg << " align " << p.alignment;
+    if (p.lambda >= 0) msg << " lambda " << p.lambda;
     progress.step(epoch, msg.str());
     if (epoch <= select_after) continue;
-    const double score = trains_model() ? p.recall : -p.alignment;
+    const double score = selection_score(p);
     if (score > best_score) {
       best_score = score;
       res.best_epoch = epoch;

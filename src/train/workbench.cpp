@@ -58,7 +58,7 @@ struct Workbench::Impl {
     f["train"] = {config.epochs,     config.eval_every,   config.warmup_epochs, config.posthoc_epochs,
                   config.batch_size, config.plan,         config.lr,            config.transform_lr,
                   config.weight_decay, config.lambda,     config.seed,          config.item_id_feature,
-                  config.lambda_ramp_epochs, config.fanout, config.eval_users};
+                  config.lambda_ramp_epochs, config.fanout, config.eval_users, config.distill_weight};
     fingerprint = fnv1a64_hex(f.dump());
     if (!cache_dir.empty()) make_dirs(cache_dir);
   }
@@ -189,6 +189,7 @@ struct Workbench::Impl {
                    {"weight_decay", config.weight_decay},
                    {"lambda", config.lambda},
                    {"lambda_ramp_epochs", config.lambda_ramp_epochs},
+                   {"distill_weight", config.distill_weight},
                    {"seed", config.seed},
                    {"item_id_feature", schema.item_id_feature}};
     j["convention"] = "z_{k-1} ~ B_k z_k; row-major tables: Z_{k-1} ~ Z_k @ B_k.T";
@@ -196,6 +197,20 @@ struct Workbench::Impl {
   }
 
   StrategyResult run(const StrategySpec& s, const std::string& dir, bool force);
+
+  // What version k's alignment of strategy s pulls towards, and how hard.
+  AlignmentTarget alignment_target(const StrategySpec& s, PinSage& prev, const VersionGraph& vg,
+                                   const std::vector<torch::Tensor>& own_steps) {
+    AlignmentTarget t;
+    t.loss = s.loss;
+    t.z_prev = embed_all(prev, vg);
+    t.frozen_chain.assign(own_steps.rbegin(), own_steps.rend());
+    t.lambda = s.lambda;
+    t.max_alignment = s.max_alignment;
+    t.max_intended_loss = s.max_intended_loss;
+    t.refit = s.refit;
+    return t;
+  }
 };
 
 StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& dir, bool force) {
@@ -252,7 +267,7 @@ StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& di
         if (s.fitting == Fitting::PostHoc) {
           torch::manual_seed(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)));
           BackwardTransform transform(s.transform, d_prev, d);
-          AlignmentTarget target{s.loss, embed_all(prev, vg), {own_steps.rbegin(), own_steps.rend()}};
+          AlignmentTarget target = alignment_target(s, prev, vg, own_steps);
           VersionFit f(vg, nullptr, transform, &target, config, Rng::mix(config.seed, 400 + static_cast<uint64_t>(k)),
                        embed_all(model, vg));
           const FitResult posthoc = f.run(posthoc_epochs(), label + " B");
@@ -265,7 +280,24 @@ StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& di
         model = new_model(k, false, 100 + static_cast<uint64_t>(k));
         torch::manual_seed(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)));
         BackwardTransform transform(s.transform, d_prev, d);
-        AlignmentTarget target{s.loss, embed_all(prev, vg), {own_steps.rbegin(), own_steps.rend()}};
+        AlignmentTarget target = alignment_target(s, prev, vg, own_steps);
+        if (s.needs_unconstrained()) {
+          TrainedModel& free = get_nobc(k);
+          // The bound follows the unconstrained fit epoch by epoch; a warm
+          // start begins where that fit ended, so it is held to its best epoch.
+          target.reference_task_loss = free.fit.task_loss;
+          if (s.init == ModelInit::Unconstrained && free.fit.best_epoch > 0 &&
+              free.fit.best_epoch <= static_cast<int>(free.fit.task_loss.size()))
+            target.reference_task_loss = {free.fit.task_loss[static_cast<size_t>(free.fit.best_epoch - 1)]};
+          for (const auto& p : free.fit.curve) target.reference_recall = std::max(target.reference_recall, p.recall);
+          const torch::Tensor z_free = embed_all(free.model, vg);
+          if (s.distill) target.distill_z = z_free;
+          if (s.init == ModelInit::Unconstrained) {
+            // Warm: the unconstrained solution, and the best map from it to start the pull from.
+            restore(*model, snapshot(*free.model));
+            transform->refit(z_free, target.z_prev);
+          }
+        }
         VersionFit f(vg, model, transform, &target, config, Rng::mix(config.seed, 200 + static_cast<uint64_t>(k)));
         fit = f.run(config.epochs, label);
         b = transform->to_matrix();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "bcemb/compat/composition.h"
 #include "bcemb/compat/transform.h"
 #include "bcemb/util/error.h"
 
@@ -43,6 +44,50 @@ TEST(Transform, KindsAndShapes) {
   EXPECT_THROW(BackwardTransform(TransformKind::Truncate, 5, 3), Error);
   EXPECT_THROW(BackwardTransform(TransformKind::Identity, 3, 4), Error);
   EXPECT_THROW(lin->forward(torch::randn({1, 4})), Error);
+}
+
+// [R 0]: orthogonal on the old coordinates, blind to the new ones; its matrix
+// composes like any other B.
+TEST(Transform, OrthogonalStaysOrthogonalAndComposes) {
+  torch::manual_seed(1);
+  BackwardTransform t(TransformKind::Orthogonal, 3, 5);
+  EXPECT_TRUE(t->learnable());
+  torch::optim::SGD opt(t->parameters(), 0.5);
+  const auto z = torch::randn({64, 5}), target = torch::randn({64, 3});
+  for (int i = 0; i < 5; ++i) {
+    opt.zero_grad();
+    (t->forward(z) - target).pow(2).mean().backward();
+    opt.step();
+    t->project();
+  }
+  const Matrix m = t->to_matrix();
+  ASSERT_EQ(m.rows, 3);
+  ASSERT_EQ(m.cols, 5);
+  const auto b = to_tensor(m);
+  EXPECT_TRUE(torch::allclose(torch::mm(b.narrow(1, 0, 3), b.narrow(1, 0, 3).t()), torch::eye(3), 1e-4, 1e-5));
+  EXPECT_TRUE(torch::equal(b.narrow(1, 3, 2), torch::zeros({3, 2})));
+  EXPECT_TRUE(torch::allclose(t->forward(z), torch::mm(z, b.t()), 1e-5, 1e-5));
+  // Two steps collapse to one matrix: B_1 (2 x 3) after B_2 (3 x 5).
+  TransformChain chain(2);
+  chain.push(truncation_matrix(2, 3));
+  chain.push(m);
+  const Matrix zm = to_matrix(z);
+  const Matrix one = chain.apply(zm, 2, 0), steps = chain.apply_chain(zm, 2, 0);
+  for (size_t i = 0; i < one.data.size(); ++i) EXPECT_NEAR(one.data[i], steps.data[i], 1e-5);
+}
+
+TEST(Transform, ClosedFormRefitRecoversAKnownMap) {
+  torch::manual_seed(2);
+  const auto z = torch::randn({200, 6});
+  const auto w = torch::randn({4, 6});
+  BackwardTransform lin(TransformKind::Linear, 4, 6);
+  lin->refit(z, torch::mm(z, w.t()));
+  EXPECT_TRUE(torch::allclose(to_tensor(lin->to_matrix()), w, 1e-3, 1e-4));
+  // Procrustes on the first 4 coordinates recovers a rotation.
+  const auto q = std::get<0>(torch::linalg::qr(torch::randn({4, 4}), "reduced"));
+  BackwardTransform ortho(TransformKind::Orthogonal, 4, 6);
+  ortho->refit(z, torch::mm(z.narrow(1, 0, 4), q.t()));
+  EXPECT_TRUE(torch::allclose(to_tensor(ortho->to_matrix()).narrow(1, 0, 4), q, 1e-3, 1e-4));
 }
 
 }  // namespace

@@ -25,15 +25,47 @@ TEST(Strategy, PaperStrategiesParseIntoTheirParts) {
   EXPECT_TRUE(parse_strategy("finetune-m0").uses_m0_architecture());
 }
 
-TEST(Strategy, UnknownNamesListTheKnownOnes) {
-  try {
-    parse_strategy("joint-mlp-sloss");
-    FAIL();
-  } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("joint-lin-mloss"), std::string::npos);
+TEST(Strategy, MisspeltPartsNameThePartAndListTheGrammar) {
+  for (const char* bad : {"joint-mlp-sloss", "joint-lin-mlos", "jiont-lin-mloss", "joint-lin-mloss-warn",
+                          "joint-lin-mloss@lamda=2", "joint-lin-mloss@lambda=x", "posthoc-notrans-sloss",
+                          "posthoc-lin-sloss-warm", "no-bc@lambda=1", "joint-notrans-sloss-refit",
+                          "joint-lin-mloss@max-alignment=0.5@max-intended-loss=1", "joint-lin", ""}) {
+    try {
+      parse_strategy(bad);
+      FAIL() << bad << " parsed";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(strategy_grammar()), std::string::npos) << e.what();
+    }
   }
-  EXPECT_THROW(parse_strategy("posthoc-notrans-sloss"), Error);
-  EXPECT_THROW(parse_strategy(""), Error);
+  try {
+    parse_strategy("joint-lin-mloss-warn");
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("option 'warn'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Strategy, NewPartsParse) {
+  const StrategySpec ortho = parse_strategy("joint-ortho-mloss-warm-refit");
+  EXPECT_EQ(ortho.transform, TransformKind::Orthogonal);
+  EXPECT_EQ(ortho.init, ModelInit::Unconstrained);
+  EXPECT_TRUE(ortho.refit);
+  EXPECT_FALSE(ortho.distill);
+  EXPECT_TRUE(ortho.needs_unconstrained());
+  EXPECT_FALSE(ortho.uses_m0_architecture());
+  EXPECT_FALSE(ortho.model_is_nobc());
+  const StrategySpec d = parse_strategy("joint-lin-mloss-distill@max-intended-loss=1");
+  EXPECT_EQ(d.name, "joint-lin-mloss-distill@max-intended-loss=1");
+  EXPECT_TRUE(d.distill);
+  EXPECT_DOUBLE_EQ(d.max_intended_loss, 1.0);
+  EXPECT_TRUE(d.constrained());
+  const StrategySpec l = parse_strategy("bc-aligner@lambda=4");
+  EXPECT_EQ(l.name, "joint-lin-mloss@lambda=4");
+  EXPECT_DOUBLE_EQ(l.lambda, 4.0);
+  EXPECT_FALSE(l.needs_unconstrained());
+  EXPECT_DOUBLE_EQ(parse_strategy("joint-lin-sloss@max-alignment=0.25").max_alignment, 0.25);
+  const StrategySpec p = parse_strategy("posthoc-ortho-sloss");
+  EXPECT_TRUE(p.model_is_nobc());
+  EXPECT_EQ(p.fitting, Fitting::PostHoc);
 }
 
 }  // namespace

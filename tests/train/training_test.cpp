@@ -54,8 +54,10 @@ TEST(Training, JointStepWithLambdaZeroEqualsNoBcStep) {
   TrainConfig cfg;
   cfg.lambda = 0.0;
   BackwardTransform transform(TransformKind::Linear, 12, 16);
-  AlignmentTarget target{AlignmentLoss::MultiStep, torch::randn({sv.vg->graph.num_nodes(), 12}),
-                         {torch::randn({8, 12})}};
+  AlignmentTarget target;
+  target.loss = AlignmentLoss::MultiStep;
+  target.z_prev = torch::randn({sv.vg->graph.num_nodes(), 12});
+  target.frozen_chain = {torch::randn({8, 12})};
   VersionFit nobc(*sv.vg, a, nullptr, nullptr, cfg, 9);
   VersionFit joint(*sv.vg, b, transform, &target, cfg, 9);
   BprSampler sampler(sv.vg->graph, 3);

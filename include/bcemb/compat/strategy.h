@@ -1,29 +1,46 @@
 #pragma once
 // An update strategy is a small description, not a training loop: how M_k
 // starts, which backward transform B_k maps z_k to version k-1, which
-// alignment loss trains it, and whether B_k is learned jointly with M_k or
-// fitted post hoc with M_k frozen. One training loop (train/) runs them all.
+// alignment loss trains it, whether B_k is learned jointly with M_k or
+// fitted post hoc with M_k frozen, and how strongly the alignment pulls. One
+// training loop (train/) runs them all.
 //
 // Names follow the paper and are parsed like short factory strings:
-//   fix-m0, finetune-m0, no-bc,
-//   <fitting>-<transform>-<loss>  with fitting in {joint, posthoc},
-//                                 transform in {lin, notrans}, loss in {sloss, mloss}
-//   bc-aligner = joint-lin-mloss (the paper's best).
+//   fix-m0, finetune-m0, no-bc, bc-aligner (= joint-lin-mloss, the paper's best),
+//   <fitting>-<transform>-<loss>[-<option>...][@<setting>=<value>...]
+//     fitting    joint | posthoc
+//     transform  lin (learned d_{k-1} x d_k) | ortho ([R 0], R orthogonal: the first
+//                d_{k-1} coordinates aligned, the rest free for the task) | notrans
+//     loss       sloss (single-step) | mloss (multi-step)
+//     options    warm     joint: M_k starts from the unconstrained M_k (no-bc's),
+//                         B_k from its closed-form fit
+//                distill  joint: + the unconstrained M_k's BPR pair probabilities
+//                         as soft targets (rotation-invariant distillation)
+//                refit    B_k refit in closed form on every node after each epoch
+//                         (least squares; Procrustes for ortho)
+//     settings   lambda=X             this strategy's alignment weight
+//                max-alignment=A      lambda follows a Lagrange multiplier keeping
+//                                     the alignment loss <= A (compat/constraint.h)
+//                max-intended-loss=P  ... keeping the task loss within P% of the
+//                                     unconstrained M_k's at the same epoch
+// e.g. joint-ortho-mloss-warm, joint-lin-mloss-distill@max-intended-loss=1.
 #include <string>
 #include <vector>
 
 namespace bcemb {
 
 enum class ModelInit {
-  Reuse,     // no retraining: M_0 is applied to every newer graph (fix-m0)
-  Previous,  // M_0's architecture, weights from version k-1 (finetune-m0)
-  Scratch,   // version k's architecture, fresh initialisation
+  Reuse,          // no retraining: M_0 is applied to every newer graph (fix-m0)
+  Previous,       // M_0's architecture, weights from version k-1 (finetune-m0)
+  Scratch,        // version k's architecture, fresh initialisation
+  Unconstrained,  // version k's architecture, weights of the unconstrained (no-bc) M_k ("warm")
 };
 
 enum class TransformKind {
-  Identity,  // same space: consumers read z_k directly (fix-m0, finetune-m0)
-  Truncate,  // first d_{k-1} dimensions (no-bc, joint-notrans)
-  Linear,    // learned bias-free d_{k-1} x d_k matrix
+  Identity,    // same space: consumers read z_k directly (fix-m0, finetune-m0)
+  Truncate,    // first d_{k-1} dimensions (no-bc, joint-notrans)
+  Linear,      // learned bias-free d_{k-1} x d_k matrix
+  Orthogonal,  // [R 0] with R an orthogonal d_{k-1} x d_{k-1} matrix
 };
 
 enum class AlignmentLoss { None, SingleStep, MultiStep };
@@ -35,16 +52,26 @@ struct StrategySpec {
   TransformKind transform = TransformKind::Truncate;
   AlignmentLoss loss = AlignmentLoss::None;
   Fitting fitting = Fitting::None;
+  bool distill = false;
+  bool refit = false;
+  double lambda = -1;             // < 0: TrainConfig::lambda
+  double max_alignment = 0;       // > 0: the alignment-loss bound
+  double max_intended_loss = 0;   // > 0: the task-loss bound, percent over the unconstrained model's
 
-  bool uses_m0_architecture() const { return init != ModelInit::Scratch; }
+  bool uses_m0_architecture() const { return init == ModelInit::Reuse || init == ModelInit::Previous; }
   // M_k trained from scratch with BPR alone: the same model as no-bc's, so it can be shared.
   bool model_is_nobc() const { return init == ModelInit::Scratch && fitting != Fitting::Joint; }
+  // Needs the unconstrained M_k of the same version (warm start, distillation, task-loss bound).
+  bool needs_unconstrained() const { return init == ModelInit::Unconstrained || distill || max_intended_loss > 0; }
+  bool constrained() const { return max_alignment > 0 || max_intended_loss > 0; }
   std::string describe() const;
 };
 
-// Throws Error listing the known names on an unknown one.
+// Throws Error naming the bad part and listing the grammar.
 StrategySpec parse_strategy(const std::string& name);
 // The eight strategies of the paper, in the paper's order.
 const std::vector<std::string>& paper_strategies();
+// The grammar, for error messages and --help.
+const std::string& strategy_grammar();
 
 }  // namespace bcemb

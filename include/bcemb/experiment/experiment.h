@@ -39,6 +39,24 @@ struct ExperimentConfig {
 nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const TrainConfig& train,
                               const ExperimentConfig& config, const std::string& out_dir);
 
+// The experiment once per training seed (TrainConfig::seed), each into
+// out_dir/seed<s>/ (a single seed: out_dir itself); then, over the seeds,
+// out_dir/table.md, table.csv and results.json with every figure as mean ±
+// std (each seed's value kept), and the plots with error bars.
+nlohmann::json run_experiment_seeds(const Dataset& ds, const SliceSpec& slices, const TrainConfig& train,
+                                    const ExperimentConfig& config, const std::vector<uint64_t>& seeds,
+                                    const std::string& out_dir);
+
+// The trade-off made visible: the experiment over `config.strategies` (empty:
+// the paper's eight) plus `base` at each of `settings` ("lambda=4",
+// "max-alignment=0.3", ...: base@setting), then pareto.png/.svg (intended vs
+// unintended degradation, mean ± std over seeds) and sweep.md marking the
+// strategies on the Pareto front. Returns results.json's content with a
+// "pareto" list added.
+nlohmann::json run_sweep(const Dataset& ds, const SliceSpec& slices, const TrainConfig& train,
+                         const ExperimentConfig& config, const std::vector<uint64_t>& seeds, const std::string& base,
+                         const std::vector<std::string>& settings, const std::string& out_dir);
+
 // A saved experiment's consumers of one task, evaluated (never retrained) on
 // given version-0-compatible embeddings of a version's nodes, e.g. fetched from
 // `bcemb serve` or written by `bcemb export`. Rows are matched by id; a node

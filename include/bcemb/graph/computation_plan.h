@@ -49,8 +49,9 @@ struct ComputationPlan {
   bool historical = false;
   int layers() const { return static_cast<int>(layer_rows.size()); }
   int64_t num_targets() const { return layer_rows.back(); }
-  // Multiply-adds of a forward pass at width `dim` with an input table of
-  // `table_rows` rows (backward costs about twice as much): what --plan auto compares.
+  // Estimated work of a forward pass at width `dim` with an input table of
+  // `table_rows` rows, in multiply-add equivalents (backward costs about twice
+  // as much): what --plan auto compares.
   double cost(int64_t dim, int64_t table_rows) const;
 };
 

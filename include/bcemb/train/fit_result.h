@@ -13,6 +13,7 @@ struct CurvePoint {
   double recall = -1;     // primary K, -1 when not evaluated (post hoc)
   double alignment = -1;  // full-graph alignment loss, -1 without alignment
   double train_seconds = 0;
+  double lambda = -1;     // mean alignment weight over the epoch's steps, -1 without alignment
 };
 
 struct FitResult {
@@ -22,6 +23,7 @@ struct FitResult {
   std::vector<CurvePoint> curve;
   double train_seconds = 0;  // optimisation only, evaluation excluded
   std::string plan;          // what the steps computed: full|batch|sampled|historical ("" when not trained)
+  std::vector<double> task_loss;  // every epoch: mean BPR + weight-decay loss (no alignment), when M_k trains
 };
 
 }  // namespace bcemb

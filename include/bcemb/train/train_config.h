@@ -47,6 +47,9 @@ struct TrainConfig {
   // anything of its own; ramping over the warm-up measured a lower alignment
   // error at the same Recall@50 on MovieLens (see README, Strategies).
   int lambda_ramp_epochs = 10;
+  // Weight of the distillation term of "-distill" strategies (soft BPR targets
+  // from the unconstrained M_k).
+  double distill_weight = 1.0;
   uint64_t seed = 0;
   std::string item_id_feature = "auto";  // auto|on|off, see graph/node_inputs.h
   // Recall during training (best-epoch selection) is computed on at most this
@@ -59,7 +62,8 @@ struct TrainConfig {
 
   ModelSpec model_for(int version) const;
   void validate() const;  // throws Error naming the bad setting
-  double lambda_at(int epoch) const;  // alignment weight of a joint fit in epoch `epoch` (1-based)
+  double ramp(int epoch) const;       // the lambda ramp's factor in epoch `epoch` (1-based)
+  double lambda_at(int epoch) const;  // alignment weight of a joint fit in epoch `epoch`: lambda x ramp
 };
 
 }  // namespace bcemb

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "bcemb/compat/constraint.h"
 #include "bcemb/compat/transform.h"
 #include "bcemb/eval/recall.h"
 #include "bcemb/model/module_state.h"
@@ -32,6 +33,17 @@ struct AlignmentTarget {
   AlignmentLoss loss = AlignmentLoss::None;
   torch::Tensor z_prev;                     // all nodes of version k's graph, d_{k-1} wide
   std::vector<torch::Tensor> frozen_chain;  // B_{k-1}, ..., B_1
+  // How strongly it pulls (compat/strategy.h): a fixed lambda (< 0:
+  // TrainConfig::lambda, ramped), or a bound kept by a Lagrange multiplier.
+  double lambda = -1;
+  double max_alignment = 0;
+  double max_intended_loss = 0;  // percent over reference_task_loss
+  // The unconstrained M_k's fit: task loss per epoch and best validation
+  // recall (for max_intended_loss), and its embeddings (distillation).
+  std::vector<double> reference_task_loss;
+  double reference_recall = 0;
+  torch::Tensor distill_z;
+  bool refit = false;  // B_k refit in closed form after every epoch
 };
 
 // One mini-batch: distinct target nodes, where each triple's rows are, and
@@ -80,7 +92,15 @@ class VersionFit {
   std::vector<int32_t> slot_;
   std::vector<uint32_t> stamp_;
   uint32_t batch_no_ = 0;
-  double lambda_ = 0;  // this epoch's alignment weight (TrainConfig::lambda_ramp_epochs)
+  double lambda_ = 0;  // the current alignment weight
+  std::optional<LagrangeMultiplier> multiplier_;  // bounded fits (AlignmentTarget::max_*)
+  double lambda_sum_ = 0;  // over the epoch's steps, for the log
+  int lambda_steps_ = 0;
+  double task_loss_sum_ = 0;
+  bool aligned() const { return align_ != nullptr && align_->loss != AlignmentLoss::None; }
+  // Higher is better: how an evaluated epoch ranks for keeping (see run()).
+  double selection_score(const CurvePoint& p) const;
+  void update_lambda(double alignment, double task);  // one multiplier step
   uint64_t seed_;
   std::string plan_kind_;  // resolved from TrainConfig::plan on the first batch
   int epoch_ = 0;          // the epoch run() is in

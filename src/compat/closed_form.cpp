@@ -1,13 +1,13 @@
-#include "external_fit.h"
+#include "bcemb/compat/closed_form.h"
 
 #include <Eigen/Dense>
 #include <Eigen/SVD>
 
 #include "bcemb/util/error.h"
 
-namespace bcemb::impl {
+namespace bcemb {
 
-ExternalFit fit_backward(const std::vector<const float*>& x_rows, const std::vector<const float*>& y_rows,
+ClosedFormFit fit_backward(const std::vector<const float*>& x_rows, const std::vector<const float*>& y_rows,
                          int64_t d_new, int64_t d_prev, const std::string& method) {
   const auto n = static_cast<Eigen::Index>(x_rows.size());
   if (n == 0) throw Error("no id of the new embeddings is in the previous version: nothing to align on");
@@ -31,7 +31,7 @@ ExternalFit fit_backward(const std::vector<const float*>& x_rows, const std::vec
   } else {
     throw Error("unknown fit '" + method + "' (lstsq or procrustes)");
   }
-  ExternalFit f;
+  ClosedFormFit f;
   f.b = Matrix(d_prev, d_new);
   for (int64_t i = 0; i < d_prev; ++i)
     for (int64_t j = 0; j < d_new; ++j) f.b.at(i, j) = static_cast<float>(w(j, i));
@@ -46,4 +46,4 @@ ExternalFit fit_backward(const std::vector<const float*>& x_rows, const std::vec
   return f;
 }
 
-}  // namespace bcemb::impl
+}  // namespace bcemb
