@@ -74,6 +74,8 @@ void register_experiment(CLI::App& app) {
   strain->add_seeds(sweep);
   sexp->add(sweep);
   sweep->add_option("--strategy", *base, "the strategy to sweep: " + strategy_grammar())->capture_default_str();
+  // Here --lambda lists the weights to sweep; the paper's strategies keep the default.
+  sweep->remove_option(sweep->get_option("--lambda"));
   sweep->add_option("--lambda", *lambdas, "alignment weights to try, e.g. 1,4,16,64");
   sweep->add_option("--max-alignment", *max_align, "alignment-loss bounds to try");
   sweep->add_option("--max-intended-loss", *max_intended, "task-loss bounds to try (percent)");
