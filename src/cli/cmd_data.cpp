@@ -80,6 +80,9 @@ void print_totals(const nlohmann::json& j) {
     std::cout << "item attribute " << kind << ": " << a["values"] << " values, on " << a["items_with_value"] << " items\n";
   for (const auto& [kind, a] : j["user_attributes"].items())
     std::cout << "user attribute " << kind << ": " << a["values"] << " values, on " << a["users_with_value"] << " users\n";
+  for (const auto& kind : j["excluded_item_attributes"])
+    std::cout << "item attribute " << kind.get<std::string>()
+              << ": left out, identifier-like (--keep-attrs " << kind.get<std::string>() << " keeps it)\n";
 }
 
 void print_versions(const nlohmann::json& versions) {
@@ -109,10 +112,12 @@ void register_data(CLI::App& app) {
   cmd->add_flag("--json", *json, "print JSON instead of text");
   cmd->callback([flags, json] {
     const auto t0 = std::chrono::steady_clock::now();
-    const Dataset ds = flags->load_dataset();
+    LoadReport report;
+    const Dataset ds = flags->load_dataset(&report);
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     nlohmann::json j = totals(ds);
     j["load"] = {{"seconds", seconds}};
+    j["excluded_item_attributes"] = report.excluded_attributes;
     if (const int64_t bytes = input_bytes(flags->load.path); bytes > 0 && seconds > 0) {
       j["load"]["bytes"] = bytes;
       j["load"]["mb_per_s"] = static_cast<double>(bytes) / 1e6 / seconds;

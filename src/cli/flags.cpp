@@ -49,6 +49,8 @@ void DataFlags::add(CLI::App* app) {
   app->add_option("--item-attrs", load.csv.item_attr_path, "csv: item attribute file (item,kind,value or wide)");
   app->add_option("--attr-columns", load.csv.attr_columns, "csv: multi-valued attribute columns, e.g. genres")
       ->delimiter(',');
+  app->add_option("--keep-attrs", load.keep_attrs, "item attribute kinds to keep even when identifier-like")
+      ->delimiter(',');
   app->add_option("--value-sep", value_sep, "csv: separator inside multi-valued columns")->capture_default_str();
   app->add_option("--users", load.synthetic.users, "synthetic: users")->capture_default_str();
   app->add_option("--items", load.synthetic.items, "synthetic: items")->capture_default_str();
@@ -68,7 +70,7 @@ SliceSpec DataFlags::slices() const {
   return s;
 }
 
-Dataset DataFlags::load_dataset() const {
+Dataset DataFlags::load_dataset(LoadReport* out_report) const {
   LoadOptions o = load;
   o.csv.header = !no_header;
   if (delimiter == "tab" || delimiter == "\\t") o.csv.delimiter = '\t';
@@ -81,6 +83,7 @@ Dataset DataFlags::load_dataset() const {
   for (const auto& n : report.notes) log_line(n);
   if (report.skipped > 0) log_line(report.summary());
   if (ds.interactions.empty()) throw Error("no interactions loaded from " + (o.path.empty() ? o.format : o.path));
+  if (out_report != nullptr) *out_report = report;
   return ds;
 }
 

@@ -18,7 +18,7 @@ struct DataFlags {
   std::string cut_times;
   void add(CLI::App* app);
   SliceSpec slices() const;
-  Dataset load_dataset() const;  // prints the bad-line report on stderr
+  Dataset load_dataset(LoadReport* report = nullptr) const;  // prints the report's notes on stderr
 };
 
 struct TrainFlags {

@@ -223,6 +223,35 @@ TEST(Csv, QuotedFieldsWithDelimitersAndEscapedQuotes) {
   EXPECT_EQ(report.skipped, 1);  // an empty quoted id
 }
 
+TEST(Csv, IdentifierLikeAttributesAreLeftOutUnlessKept) {
+  test::TempDir dir;
+  {
+    std::ofstream attrs(dir / "items.csv");
+    attrs << "item,title,genres\n";
+    for (int i = 0; i < 120; ++i) attrs << "i" << i << ",Title " << i << ",G" << i % 5 << "|G" << i % 3 << "\n";
+    std::ofstream inter(dir / "ratings.csv");
+    inter << "user,item,rating,time\n";
+    for (int e = 0; e < 600; ++e) inter << "u" << e % 40 << ",i" << e % 120 << ",4," << e << "\n";
+  }
+  CsvOptions o;
+  o.item_attr_path = dir / "items.csv";
+  LoadOptions lo;
+  lo.format = "csv";
+  lo.path = dir / "ratings.csv";
+  lo.csv = o;
+  LoadReport report;
+  const Dataset ds = load_dataset(lo, &report);
+  EXPECT_EQ(ds.item_attribute("title"), nullptr);
+  ASSERT_NE(ds.item_attribute("genres"), nullptr);
+  EXPECT_EQ(report.excluded_attributes, (std::vector<std::string>{"title"}));
+  ASSERT_FALSE(report.notes.empty());
+  EXPECT_NE(report.notes.back().find("--keep-attrs title"), std::string::npos);
+  lo.keep_attrs = {"title"};
+  EXPECT_NE(load_dataset(lo).item_attribute("title"), nullptr);
+  lo.keep_attrs = {"titel"};
+  EXPECT_THROW(load_dataset(lo), Error);
+}
+
 struct BadCase {
   const char* file;
   int64_t line;

@@ -43,6 +43,8 @@ struct LoadOptions {
   bool skip_bad_lines = false;
   CsvOptions csv;
   SyntheticConfig synthetic;
+  // Item attribute kinds kept even when identifier-like (see below).
+  std::vector<std::string> keep_attrs;
 };
 
 struct LoadReport {
@@ -50,8 +52,16 @@ struct LoadReport {
   std::map<std::string, int64_t> reasons;  // reason -> count
   std::vector<std::string> examples;       // first few full messages
   std::vector<std::string> notes;          // filtering performed (e.g. Amazon meta filter)
+  std::vector<std::string> excluded_attributes;  // identifier-like item attribute kinds left out
   std::string summary() const;
 };
+
+// Item attribute kinds whose values are nearly unique per item (at least 50
+// values, at least 90% as many as the items carrying one, e.g. a title): an
+// identifier, not a feature. Every item that arrives later has a value never
+// seen in training, so the GNN treats it as cold. load_dataset leaves them out
+// unless named in LoadOptions::keep_attrs, and says so in the report.
+std::vector<std::string> identifier_like_attributes(const Dataset& ds);
 
 // Routes bad lines: throw (default) or count and skip.
 class BadLines {
