@@ -49,6 +49,8 @@ void DataFlags::add(CLI::App* app) {
   app->add_option("--item-attrs", load.csv.item_attr_path, "csv: item attribute file (item,kind,value or wide)");
   app->add_option("--attr-columns", load.csv.attr_columns, "csv: multi-valued attribute columns, e.g. genres")
       ->delimiter(',');
+  app->add_option("--numeric-attrs", load.csv.numeric_attrs, "csv: attribute columns that hold quantities (e.g. year)")
+      ->delimiter(',');
   app->add_option("--keep-attrs", load.keep_attrs, "item attribute kinds to keep even when identifier-like")
       ->delimiter(',');
   app->add_option("--value-sep", value_sep, "csv: separator inside multi-valued columns")->capture_default_str();

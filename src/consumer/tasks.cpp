@@ -68,14 +68,14 @@ TaskSet::TaskSet(const Dataset& ds, const std::vector<Version>& versions) : ds_(
       if (a.second >= kMinItemRatings) means.push_back(a.first / a.second);
     avg_threshold_ = median(means);
   }
-  // Attribute tasks: the most frequent value (one-vs-rest) or the median (numeric kinds).
+  // Attribute tasks: the most frequent value (one-vs-rest), or the median of a numeric kind.
   const Version& v0 = versions[0];
-  auto add_attribute = [&](TaskInput input, int kind, const std::string& kind_name,
+  auto add_attribute = [&](TaskInput input, int kind, const std::string& kind_name, bool numeric,
                            const std::vector<std::string>& vocab, const std::vector<int32_t>& value_per_node) {
     std::vector<double> numbers;
     AttributeTask t{input, kind};
     std::string name = std::string(input == TaskInput::User ? "user-" : "item-") + kind_name;
-    if (numeric_values(vocab, numbers)) {
+    if (numeric && numeric_values(vocab, numbers)) {
       std::vector<double> train_values;
       for (size_t n = 0; n < value_per_node.size(); ++n) {
         const std::string& id = input == TaskInput::User ? ds.user_ids[n] : ds.item_ids[n];
@@ -96,7 +96,7 @@ TaskSet::TaskSet(const Dataset& ds, const std::vector<Version>& versions) : ds_(
   for (size_t k = 0; k < ds.user_attributes.size(); ++k) {
     const auto& a = ds.user_attributes[k];
     std::vector<int32_t> first(a.value_of_user.begin(), a.value_of_user.begin() + v0.num_users);
-    add_attribute(TaskInput::User, static_cast<int>(k), a.kind, a.values, first);
+    add_attribute(TaskInput::User, static_cast<int>(k), a.kind, a.numeric, a.values, first);
   }
   for (size_t k = 0; k < ds.item_attributes.size(); ++k) {
     const auto& a = ds.item_attributes[k];
@@ -106,9 +106,8 @@ TaskSet::TaskSet(const Dataset& ds, const std::vector<Version>& versions) : ds_(
       if (a.count(i) > 0) first[i] = a.value_ids[a.offsets[i]];
       for (int64_t p = a.offsets[i]; p < a.offsets[i + 1]; ++p) ++count[a.value_ids[p]];
     }
-    std::vector<double> numbers;
-    if (numeric_values(a.values, numbers)) {
-      add_attribute(TaskInput::Item, static_cast<int>(k), a.kind, a.values, first);
+    if (a.numeric) {
+      add_attribute(TaskInput::Item, static_cast<int>(k), a.kind, true, a.values, first);
     } else {
       // multi-valued: one-vs-rest on the value most items carry
       AttributeTask t{TaskInput::Item, static_cast<int>(k)};

@@ -188,6 +188,7 @@ Dataset load_csv(const std::string& path, const CsvOptions& o, BadLines& bad) {
     for (const auto& [c, name] : attr_cols) add_multi_values(b, f[item_c], name, f[c], o.value_separator);
   }
   if (!o.item_attr_path.empty()) load_item_attributes(b, o, bad);
+  for (const auto& kind : o.numeric_attrs) b.set_numeric(kind);
   return b.build("csv:" + path, {});
 }
 

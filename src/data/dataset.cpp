@@ -1,5 +1,7 @@
 #include "bcemb/data/dataset.h"
 
+#include "bcemb/data/loaders.h"
+
 #include <algorithm>
 #include <numeric>
 #include <set>
@@ -51,7 +53,19 @@ void DatasetBuilder::add_user_attribute(std::string_view user, const std::string
   attrs_of(user_attrs_, users_.intern(user)).emplace_back(k, std::string(value));
 }
 
+namespace {
+bool all_numbers(const std::vector<std::string>& values) {
+  float f;
+  for (const auto& v : values)
+    if (!parse_float(v, f)) return false;
+  return !values.empty();
+}
+}  // namespace
+
 Dataset DatasetBuilder::build(const std::string& name, const Options& options) const {
+  auto numeric = [&](const std::string& kind, const std::vector<std::string>& values) {
+    return std::find(numeric_kinds_.begin(), numeric_kinds_.end(), kind) != numeric_kinds_.end() && all_numbers(values);
+  };
   Dataset ds;
   ds.name = name;
   // Time order, ties in input order. Sorting (time, index) keys is cache-friendly; most
@@ -121,6 +135,7 @@ Dataset DatasetBuilder::build(const std::string& name, const Options& options) c
       }
       attr.offsets.push_back(static_cast<int64_t>(attr.value_ids.size()));
     }
+    attr.numeric = numeric(attr.kind, attr.values);
     ds.item_attributes.push_back(std::move(attr));
   }
 
@@ -137,6 +152,7 @@ Dataset DatasetBuilder::build(const std::string& name, const Options& options) c
         attr.value_of_user[u] = pos->second;
       }
     }
+    attr.numeric = numeric(attr.kind, attr.values);
     if (!attr.values.empty()) ds.user_attributes.push_back(std::move(attr));
   }
   return ds;

@@ -114,6 +114,8 @@ Dataset load_movielens(const std::string& folder, BadLines& bad) {
       b.add_user_attribute(f[0], "occupation", f[3]);
     }
   }
+  b.set_numeric("year");
+  b.set_numeric("age");
   return b.build("movielens:" + folder, {});
 }
 

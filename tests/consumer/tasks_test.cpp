@@ -95,5 +95,28 @@ TEST(Tasks, AttributeTaskOneVsRestAndUnknownNames) {
   EXPECT_THROW(tasks.at("edge-rating", 5), Error);
 }
 
+// A number-coded category (a genre id) is a category; a kind declared
+// numeric is thresholded at its median.
+TEST(Tasks, NumberCodedAttributesAreCategoriesUnlessDeclaredNumeric) {
+  auto build = [](bool numeric) {
+    DatasetBuilder b;
+    const char* items[] = {"x", "y", "z", "w"};
+    for (int t = 0; t < 12; ++t) b.add_interaction("u" + std::to_string(t % 4), items[t % 4], 4, t);
+    const char* genre[] = {"7", "3", "7", "12"};
+    for (int i = 0; i < 4; ++i) b.add_item_attribute(items[i], "genre", genre[i]);
+    if (numeric) b.set_numeric("genre");
+    return b.build("coded", {});
+  };
+  const Dataset cat = build(false), num = build(true);
+  EXPECT_FALSE(cat.item_attribute("genre")->numeric);
+  EXPECT_TRUE(num.item_attribute("genre")->numeric);
+  const TaskSet ct(cat, tiny_versions(cat)), nt(num, tiny_versions(num));
+  bool categorical = false, thresholded = false;
+  for (const auto& t : ct.tasks()) categorical = categorical || t.name == "item-genre=7";
+  for (const auto& t : nt.tasks()) thresholded = thresholded || t.name.rfind("item-genre>=", 0) == 0;
+  EXPECT_TRUE(categorical);
+  EXPECT_TRUE(thresholded);
+}
+
 }  // namespace
 }  // namespace bcemb

@@ -28,6 +28,7 @@ struct ItemAttribute {
   std::vector<std::string> values;  // vocabulary; value id = index
   std::vector<int64_t> offsets;     // size num_items + 1 (CSR over items)
   std::vector<int32_t> value_ids;   // value ids of item i: [offsets[i], offsets[i+1])
+  bool numeric = false;             // values are quantities (a year), not categories
   int64_t count(int32_t item) const { return offsets[item + 1] - offsets[item]; }
 };
 
@@ -36,6 +37,7 @@ struct UserAttribute {
   std::string kind;
   std::vector<std::string> values;
   std::vector<int32_t> value_of_user;  // -1 = unknown
+  bool numeric = false;                // values are quantities (an age), not categories
 };
 
 struct Dataset {
@@ -59,6 +61,9 @@ class DatasetBuilder {
   // Duplicate (item, kind, value) triples are kept once.
   void add_item_attribute(std::string_view item, const std::string& kind, std::string_view value);
   void add_user_attribute(std::string_view user, const std::string& kind, std::string_view value);
+  // Attribute kinds (item or user) whose values are quantities: kept numeric
+  // when every value parses as a number; all others are categories.
+  void set_numeric(const std::string& kind) { numeric_kinds_.push_back(kind); }
   size_t num_interactions() const { return raw_.size(); }
 
   struct Options {
@@ -78,7 +83,7 @@ class DatasetBuilder {
   // Ids seen in interactions or attribute lines ("raw" ids, in order of first sight).
   Interner users_, items_;
   std::vector<Raw> raw_;
-  std::vector<std::string> item_kinds_, user_kinds_;
+  std::vector<std::string> item_kinds_, user_kinds_, numeric_kinds_;
   std::vector<Attrs> item_attrs_, user_attrs_;  // by raw id
 };
 

@@ -35,6 +35,9 @@ struct CsvOptions {
   // file (wide form) or in the interactions file itself.
   std::vector<std::string> attr_columns;
   char value_separator = '|';
+  // Attribute columns holding quantities (a year): consumer tasks threshold
+  // them at the median. All other attributes are categories.
+  std::vector<std::string> numeric_attrs;
 };
 
 struct LoadOptions {
