@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <unordered_map>
 
-#include "bcemb/registry/registry.h"
+#include "bcemb/registry/view.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/progress.h"
 
@@ -18,40 +18,7 @@ namespace bcemb {
 
 namespace {
 
-// One immutable view of the registry; requests share it, reloads replace it.
-struct Snapshot {
-  uint64_t generation = 0;
-  int latest = -1;
-  std::vector<RegistryVersion> versions;
-  struct Table {
-    bool present = false;
-    Matrix z;
-    std::unordered_map<std::string, int64_t> index;
-  };
-  Table users, items;
-  std::vector<Matrix> to_version;  // composed(latest, j): dim_j x dim_latest
-};
-
-std::shared_ptr<const Snapshot> load_snapshot(const std::string& dir) {
-  const Registry reg(dir);
-  auto s = std::make_shared<Snapshot>();
-  s->generation = reg.generation();
-  s->versions = reg.list();
-  s->latest = reg.latest();
-  if (s->latest < 0) throw Error("registry " + dir + " has no version to serve");
-  const RegistryVersion& top = s->versions.back();
-  for (const std::string kind : {"users", "items"}) {
-    if (top.files.count(kind == "users" ? "user_emb" : "item_emb") == 0) continue;
-    Snapshot::Table& t = kind == "users" ? s->users : s->items;
-    t.present = true;
-    t.z = reg.table(top, kind);
-    const auto ids = reg.ids(top, kind);
-    for (size_t i = 0; i < ids.size(); ++i) t.index.emplace(ids[i], static_cast<int64_t>(i));
-  }
-  const TransformChain chain = reg.chain();
-  for (int j = 0; j <= s->latest; ++j) s->to_version.push_back(chain.composed(s->latest, j));
-  return s;
-}
+using Snapshot = RegistryView;
 
 // Prometheus metrics: fixed arrays of atomics, no locks on the request path.
 struct Metrics {
@@ -183,7 +150,7 @@ struct EmbeddingServer::Impl {
       std::unique_lock<std::mutex> lock(reload_mu, std::try_to_lock);
       if (lock.owns_lock() && !same(st, head_stat)) {
         try {
-          publish(load_snapshot(dir));
+          publish(RegistryView::load(dir));
           metrics.reloads.fetch_add(1);
           std::lock_guard<std::mutex> guard(error_mu);
           last_reload_error.clear();
@@ -215,34 +182,11 @@ struct EmbeddingServer::Impl {
   }
 
   // Row of `kind` table for `id` mapped to version j into out; returns an HTTP status.
-  // A plain loop, not BLAS: the OpenMP BLAS would start a thread team in every
-  // HTTP thread that calls it.
   static int lookup(const Snapshot& s, const std::string& kind, const std::string& id, int j, std::vector<float>& out,
                     std::string& error) {
-    const Snapshot::Table& t = kind == "users" ? s.users : s.items;
-    if (!t.present) {
-      error = "the registry's latest version has no " + kind + " table";
-      return 404;
-    }
-    if (j < 0 || j > s.latest) {
-      error = "version " + std::to_string(j) + " does not exist (versions 0.." + std::to_string(s.latest) + ")";
-      return 404;
-    }
-    const auto it = t.index.find(id);
-    if (it == t.index.end()) {
-      error = "unknown " + kind.substr(0, kind.size() - 1) + " id '" + id + "'";
-      return 404;
-    }
-    const Matrix& m = s.to_version[static_cast<size_t>(j)];
-    out.resize(static_cast<size_t>(m.rows));
-    const float* x = t.z.row(it->second);
-    for (int64_t r = 0; r < m.rows; ++r) {
-      const float* w = m.row(r);
-      float acc = 0.0f;
-      for (int64_t c = 0; c < m.cols; ++c) acc += w[c] * x[c];
-      out[static_cast<size_t>(r)] = acc;
-    }
-    return 200;
+    if (j >= 0 && j <= s.latest) out.resize(static_cast<size_t>(s.dim(j)));
+    const int status = s.lookup(kind, id, j, out.data(), error);
+    return status == 0 ? 200 : status;
   }
 
   void routes();
@@ -385,7 +329,7 @@ EmbeddingServer::EmbeddingServer(std::string registry_dir, ServeOptions options)
   impl_->dir = std::move(registry_dir);
   impl_->options = options;
   ::stat(registry_head_path(impl_->dir).c_str(), &impl_->head_stat);
-  impl_->publish(load_snapshot(impl_->dir));
+  impl_->publish(RegistryView::load(impl_->dir));
   impl_->http.set_payload_max_length(options.max_body);
   impl_->http.set_keep_alive_max_count(1000000);
   // Small JSON answers must not wait for Nagle's algorithm (40 ms stalls with delayed ACKs).
