@@ -37,15 +37,17 @@ for name in ("anchor", "bcemb"):
     epoch_s = [r[name]["median_epoch_s"] for r in rows]
     firsts = [first(r[name]["curve"]) for r in rows]
     times = [t for _, t in firsts if t is not None]
+    median_to = statistics.median([t if t is not None else float("inf") for _, t in firsts])
     summary[name] = {"median_epoch_s": statistics.median(epoch_s),
-                     "median_train_s_to_0.21": statistics.median([t if t is not None else float("inf") for _, t in firsts]),
+                     # JSON has no Infinity: a level never reached is null
+                     "median_train_s_to_0.21": median_to if median_to != float("inf") else None,
                      "epochs_to_0.21": [e for e, _ in firsts],
                      "train_s_to_0.21": [round(t, 2) if t else None for _, t in firsts],
                      "best_recall@50": [round(max(p["recall@50"] for p in r[name]["curve"]), 4) for r in rows]}
 report.update(summary)
 report["epoch_speedup"] = summary["anchor"]["median_epoch_s"] / summary["bcemb"]["median_epoch_s"]
 a, b = summary["anchor"]["median_train_s_to_0.21"], summary["bcemb"]["median_train_s_to_0.21"]
-report["time_to_0.21_speedup"] = a / b
+report["time_to_0.21_speedup"] = a / b if a is not None and b is not None else None
 del report["per_seed"]
 print(json.dumps(report, indent=2))
 PY
