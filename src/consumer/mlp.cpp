@@ -18,27 +18,46 @@ ConsumerMlpImpl::ConsumerMlpImpl(const ConsumerConfig& c) : config_(c) {
 
 torch::Tensor ConsumerMlpImpl::forward(const torch::Tensor& x) { return net_->forward(x).squeeze(1); }
 
-std::vector<float> predict(ConsumerMlp& model, const torch::Tensor& x) {
-  if (x.dim() != 2 || x.size(1) != model->config().input_dim)
+DenseFeatures::DenseFeatures(torch::Tensor x) : x_(std::move(x)) {
+  if (x_.dim() != 2) throw Error("features must be a 2-D [examples, width] tensor, got " + std::to_string(x_.dim()) + "-D");
+}
+
+torch::Tensor DenseFeatures::gather(const int64_t* index, int64_t n) const {
+  return x_.index_select(0, torch::from_blob(const_cast<int64_t*>(index), {n}, torch::kLong));
+}
+
+std::vector<float> predict(ConsumerMlp& model, const Features& x) {
+  if (x.width() != model->config().input_dim)
     throw Error("consumer expects embeddings of width " + std::to_string(model->config().input_dim) + ", got " +
-                (x.dim() == 2 ? std::to_string(x.size(1)) : std::to_string(x.dim()) + "-D input"));
+                std::to_string(x.width()));
+  constexpr int64_t kBlock = 16384;
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
-  const auto out = model->forward(x).contiguous();
+  std::vector<float> scores;
+  scores.reserve(static_cast<size_t>(x.rows()));
+  std::vector<int64_t> index;
+  for (int64_t s = 0; s < x.rows(); s += kBlock) {
+    const int64_t n = std::min(kBlock, x.rows() - s);
+    index.resize(static_cast<size_t>(n));
+    for (int64_t i = 0; i < n; ++i) index[i] = s + i;
+    const auto out = model->forward(x.gather(index.data(), n)).contiguous();
+    scores.insert(scores.end(), out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+  }
   model->train(was_training);
-  return std::vector<float>(out.data_ptr<float>(), out.data_ptr<float>() + out.numel());
+  return scores;
 }
 
-TrainedConsumer train_consumer(const ConsumerConfig& config, const ConsumerTraining& training, const torch::Tensor& x,
-                               const torch::Tensor& y, const torch::Tensor& x_select, const torch::Tensor& y_select) {
+TrainedConsumer train_consumer(const ConsumerConfig& config, const ConsumerTraining& training, const Features& x,
+                               const torch::Tensor& y, const Features& x_select, const torch::Tensor& y_select) {
   torch::manual_seed(training.seed);
   TrainedConsumer out;
   out.model = ConsumerMlp(config);
   torch::optim::Adam opt(out.model->parameters(), torch::optim::AdamOptions(training.lr));
   const std::vector<float> select_labels(y_select.data_ptr<float>(), y_select.data_ptr<float>() + y_select.numel());
   Rng rng(Rng::mix(training.seed, 77));
-  const int64_t n = x.size(0);
+  const int64_t n = x.rows();
+  if (y.numel() != n) throw Error("consumer training: " + std::to_string(y.numel()) + " labels for " + std::to_string(n) + " examples");
   std::vector<int64_t> order(static_cast<size_t>(n));
   std::vector<torch::Tensor> best = snapshot(*out.model);
   out.selection_auc = -1;
@@ -50,9 +69,8 @@ TrainedConsumer train_consumer(const ConsumerConfig& config, const ConsumerTrain
     for (int64_t s = 0; s < n; s += training.batch_size) {
       const int64_t len = std::min<int64_t>(training.batch_size, n - s);
       if (len < 2) continue;  // BatchNorm needs two rows
-      const auto idx = perm.narrow(0, s, len);
-      const auto loss =
-          torch::binary_cross_entropy_with_logits(out.model->forward(x.index_select(0, idx)), y.index_select(0, idx));
+      const auto loss = torch::binary_cross_entropy_with_logits(out.model->forward(x.gather(order.data() + s, len)),
+                                                                y.index_select(0, perm.narrow(0, s, len)));
       opt.zero_grad();
       loss.backward();
       opt.step();

@@ -47,25 +47,40 @@ Compat0 load_compat0(const std::string& run_dir) {
   return c;
 }
 
-torch::Tensor features(const TaskDef& task, const TaskExamples& ex, const Compat0& emb, int version) {
-  const Matrix& users = emb.users.at(static_cast<size_t>(version));
-  const Matrix& items = emb.items.at(static_cast<size_t>(version));
-  const int64_t n = static_cast<int64_t>(ex.size());
-  const int64_t du = users.cols, di = items.cols;
-  const int64_t d = task.input == TaskInput::Edge ? du + di : (task.input == TaskInput::User ? du : di);
-  auto x = torch::empty({n, d});
-  float* out = x.data_ptr<float>();
-  for (int64_t r = 0; r < n; ++r) {
-    float* row = out + r * d;
-    if (task.input == TaskInput::Item) {
-      std::copy_n(items.row(ex.nodes[r]), di, row);
-    } else {
-      std::copy_n(users.row(ex.nodes[r]), du, row);
-      if (task.input == TaskInput::Edge) std::copy_n(items.row(ex.items[r]), di, row + du);
-    }
+// A task's examples at one version: each row made when a batch asks for it,
+// from the version's compatible user and/or item embeddings.
+class ExampleFeatures : public Features {
+ public:
+  ExampleFeatures(const TaskDef& task, const TaskExamples& ex, const Compat0& emb, int version)
+      : task_(task), ex_(ex), users_(emb.users.at(static_cast<size_t>(version))),
+        items_(emb.items.at(static_cast<size_t>(version))) {}
+  int64_t rows() const override { return static_cast<int64_t>(ex_.size()); }
+  int64_t width() const override {
+    return task_.input == TaskInput::Edge ? users_.cols + items_.cols
+                                          : (task_.input == TaskInput::User ? users_.cols : items_.cols);
   }
-  return x;
-}
+  torch::Tensor gather(const int64_t* index, int64_t n) const override {
+    const int64_t d = width(), du = users_.cols, di = items_.cols;
+    auto x = torch::empty({n, d});
+    float* out = x.data_ptr<float>();
+    for (int64_t r = 0; r < n; ++r) {
+      const size_t e = static_cast<size_t>(index[r]);
+      float* row = out + r * d;
+      if (task_.input == TaskInput::Item) {
+        std::copy_n(items_.row(ex_.nodes[e]), di, row);
+      } else {
+        std::copy_n(users_.row(ex_.nodes[e]), du, row);
+        if (task_.input == TaskInput::Edge) std::copy_n(items_.row(ex_.items[e]), di, row + du);
+      }
+    }
+    return x;
+  }
+
+ private:
+  const TaskDef& task_;
+  const TaskExamples& ex_;
+  const Matrix &users_, &items_;
+};
 
 torch::Tensor labels(const TaskExamples& ex) {
   return torch::from_blob(const_cast<float*>(ex.labels.data()), {static_cast<int64_t>(ex.size())}, torch::kFloat).clone();
@@ -96,8 +111,8 @@ std::string task_dir_name(const std::string& task) {
 
 Consumers train_or_load(const TaskDef& task, const TaskExamples& train, const TaskExamples& select, const Compat0& ref,
                         const ExperimentConfig& cfg, const std::string& dir, const std::string& fingerprint) {
-  const torch::Tensor x = features(task, train, ref, 0), y = labels(train);
-  const torch::Tensor xs = features(task, select, ref, task.selection_version), ys = labels(select);
+  const ExampleFeatures x(task, train, ref, 0), xs(task, select, ref, task.selection_version);
+  const torch::Tensor y = labels(train), ys = labels(select);
   Consumers c;
   const std::string meta = dir + "/consumer.json";
   if (!cfg.force && path_exists(meta)) {
@@ -125,7 +140,7 @@ Consumers train_or_load(const TaskDef& task, const TaskExamples& train, const Ta
   double best = -1;
   for (const int64_t h : cfg.hidden) {
     for (const double p : cfg.dropout) {
-      const ConsumerConfig cc{x.size(1), h, p};
+      const ConsumerConfig cc{x.width(), h, p};
       tr.seed = 0;
       const TrainedConsumer t = train_consumer(cc, tr, x, y, xs, ys);
       grid.push_back({{"hidden", h}, {"dropout", p}, {"selection_auc", t.selection_auc}, {"best_epoch", t.best_epoch}});
@@ -280,7 +295,7 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
         continue;
       }
       for (const auto& r : results) {
-        const torch::Tensor x = features(task, ex, emb.at(r.strategy), k);
+        const ExampleFeatures x(task, ex, emb.at(r.strategy), k);
         std::vector<double> per_seed;
         for (auto& m : c.models) per_seed.push_back(roc_auc(predict(m, x), ex.labels));
         Score s;
@@ -584,7 +599,7 @@ nlohmann::json evaluate_saved_consumers(const Dataset& ds, const SliceSpec& slic
     if (task.input != TaskInput::User && !known_items[item])
       throw Error("no embedding for item '" + ds.item_ids[item] + "' needed by task " + task_name);
   }
-  const torch::Tensor x = features(task, ex, emb, version);
+  const ExampleFeatures x(task, ex, emb, version);
   nlohmann::json per_seed = nlohmann::json::array();
   std::vector<double> aucs;
   for (int s = 0; s < static_cast<int>(meta.at("seeds").size()); ++s) {

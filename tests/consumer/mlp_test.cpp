@@ -22,7 +22,7 @@ TEST(Consumer, LearnsAPlantedSignal) {
   ConsumerTraining tr;
   tr.epochs = 15;
   tr.batch_size = 64;
-  const TrainedConsumer c = train_consumer({8, 16, 0.0}, tr, x, y, xs, ys);
+  const TrainedConsumer c = train_consumer({8, 16, 0.0}, tr, DenseFeatures(x), y, DenseFeatures(xs), ys);
   EXPECT_GT(c.selection_auc, 0.9);
   EXPECT_GE(c.best_epoch, 1);
 }
@@ -33,17 +33,30 @@ TEST(Consumer, SavedAndLoadedGivesIdenticalPredictions) {
   ConsumerTraining tr;
   tr.epochs = 3;
   tr.batch_size = 64;
-  TrainedConsumer c = train_consumer({8, 16, 0.25}, tr, x, y, x, y);
+  TrainedConsumer c = train_consumer({8, 16, 0.25}, tr, DenseFeatures(x), y, DenseFeatures(x), y);
   const std::string bytes = save_consumer(c.model);
   ConsumerMlp back = load_consumer({8, 16, 0.25}, bytes, "memory");
-  EXPECT_EQ(predict(c.model, x), predict(back, x));
+  EXPECT_EQ(predict(c.model, DenseFeatures(x)), predict(back, DenseFeatures(x)));
   EXPECT_THROW(load_consumer({8, 32, 0.25}, bytes, "memory"), Error);  // wrong architecture
+}
+
+// Scores come a block of rows at a time; together they are one pass's.
+TEST(Consumer, BlockwisePredictionEqualsOnePass) {
+  torch::manual_seed(4);
+  ConsumerMlp m(ConsumerConfig{8, 16, 0.0});
+  m->eval();
+  const auto x = torch::randn({40000, 8});
+  const std::vector<float> blocks = predict(m, DenseFeatures(x));
+  torch::NoGradGuard no_grad;
+  const auto whole = m->forward(x).contiguous();
+  ASSERT_EQ(blocks.size(), 40000u);
+  for (int64_t i = 0; i < 40000; i += 997) EXPECT_NEAR(blocks[static_cast<size_t>(i)], whole[i].item<float>(), 1e-5);
 }
 
 TEST(Consumer, WrongEmbeddingWidthIsAClearError) {
   ConsumerMlp m(ConsumerConfig{8, 16, 0.0});
   try {
-    predict(m, torch::randn({4, 6}));
+    predict(m, DenseFeatures(torch::randn({4, 6})));
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("width 8"), std::string::npos);

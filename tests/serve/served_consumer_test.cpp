@@ -54,12 +54,13 @@ TEST(ServedConsumer, SameRocAucFromServedAndInProcessEmbeddings) {
   ConsumerTraining ct;
   ct.epochs = 10;
   ct.batch_size = 64;
-  TrainedConsumer consumer = train_consumer({8, 32, 0.0}, ct, item_features(items0, tr), y, item_features(items0, tr), y);
+  TrainedConsumer consumer = train_consumer({8, 32, 0.0}, ct, DenseFeatures(item_features(items0, tr)), y,
+                                                DenseFeatures(item_features(items0, tr)), y);
   // evaluation examples at version 2, in-process version-0-compatible embeddings
   const TaskExamples ex = tasks.at("item-rating-avg", 2);
   ASSERT_GT(ex.size(), 10u);
   const Matrix local = chain.apply(rd.embeddings(2, "items"), 2, 0);
-  const double auc_local = roc_auc(predict(consumer.model, item_features(local, ex)), ex.labels);
+  const double auc_local = roc_auc(predict(consumer.model, DenseFeatures(item_features(local, ex))), ex.labels);
   // served: the latest table, version 0 on the fly
   ServeOptions o;
   o.port = 0;
@@ -78,7 +79,7 @@ TEST(ServedConsumer, SameRocAucFromServedAndInProcessEmbeddings) {
   Matrix served(static_cast<int64_t>(ids.size()), 8);
   ASSERT_EQ(res->body.size(), served.data.size() * sizeof(float));
   std::memcpy(served.data.data(), res->body.data(), res->body.size());
-  const double auc_served = roc_auc(predict(consumer.model, item_features(served, ex)), ex.labels);
+  const double auc_served = roc_auc(predict(consumer.model, DenseFeatures(item_features(served, ex))), ex.labels);
   EXPECT_NEAR(auc_served, auc_local, 1e-6);
   for (size_t i = 0; i < served.data.size(); ++i) ASSERT_NEAR(served.data[i], local.data[i], 1e-4);
 }

@@ -28,6 +28,29 @@ class ConsumerMlpImpl : public torch::nn::Module {
 };
 TORCH_MODULE(ConsumerMlp);
 
+// Examples' features, made for one batch of example indices at a time, so a
+// task's examples x width matrix never exists at once (an edge task of a
+// large graph has as many examples as edges).
+class Features {
+ public:
+  virtual ~Features() = default;
+  virtual int64_t rows() const = 0;
+  virtual int64_t width() const = 0;
+  virtual torch::Tensor gather(const int64_t* index, int64_t n) const = 0;  // n x width float
+};
+
+// A dense [n, d] tensor as features.
+class DenseFeatures : public Features {
+ public:
+  explicit DenseFeatures(torch::Tensor x);
+  int64_t rows() const override { return x_.size(0); }
+  int64_t width() const override { return x_.size(1); }
+  torch::Tensor gather(const int64_t* index, int64_t n) const override;
+
+ private:
+  torch::Tensor x_;
+};
+
 struct ConsumerTraining {
   int epochs = 40;
   int batch_size = 2048;
@@ -41,12 +64,13 @@ struct TrainedConsumer {
   int best_epoch = 0;
 };
 
-// x: [n, d] float, y: [n] in {0, 1}. Selection data picks the best epoch.
-TrainedConsumer train_consumer(const ConsumerConfig& config, const ConsumerTraining& training, const torch::Tensor& x,
-                               const torch::Tensor& y, const torch::Tensor& x_select, const torch::Tensor& y_select);
+// y: [n] in {0, 1} for the n rows of x. Selection data picks the best epoch.
+TrainedConsumer train_consumer(const ConsumerConfig& config, const ConsumerTraining& training, const Features& x,
+                               const torch::Tensor& y, const Features& x_select, const torch::Tensor& y_select);
 
-// Scores (logits) in eval mode. Throws Error when x has the wrong width.
-std::vector<float> predict(ConsumerMlp& model, const torch::Tensor& x);
+// Scores (logits) in eval mode, a block of rows at a time. Throws Error when
+// x has the wrong width.
+std::vector<float> predict(ConsumerMlp& model, const Features& x);
 
 // Checkpoint bytes (torch archive) and back; the config travels alongside.
 std::string save_consumer(ConsumerMlp& model);
