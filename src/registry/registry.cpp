@@ -1,5 +1,7 @@
 #include "bcemb/registry/registry.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -28,6 +30,31 @@ int g_crash_at = 0;
 int g_step = 0;
 
 // Fault injection for the crash-safety test: die like kill -9 at step n.
+// Writers (publish, gc) of one registry take turns on an exclusive flock of
+// <dir>/LOCK, held for the whole operation: two publishes of the same next
+// version cannot both pass the "next version" check, and gc cannot delete
+// the objects of a publish that has not committed yet. Readers never lock.
+class WriterLock {
+ public:
+  explicit WriterLock(const std::string& dir) {
+    const std::string path = dir + "/LOCK";
+    fd_ = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd_ < 0) throw Error("registry " + dir + ": cannot open " + path + ": " + std::strerror(errno));
+    while (::flock(fd_, LOCK_EX) != 0) {
+      if (errno == EINTR) continue;
+      const std::string why = std::strerror(errno);
+      ::close(fd_);
+      throw Error("registry " + dir + ": cannot lock " + path + ": " + why);
+    }
+  }
+  ~WriterLock() { ::close(fd_); }  // closing releases the lock
+  WriterLock(const WriterLock&) = delete;
+  WriterLock& operator=(const WriterLock&) = delete;
+
+ private:
+  int fd_ = -1;
+};
+
 void crash_point() {
   if (g_crash_at > 0 && ++g_step == g_crash_at) ::raise(SIGKILL);
 }
@@ -243,6 +270,7 @@ void Registry::commit_version(const RegistryVersion& v) {
 }
 
 RegistryVersion Registry::publish_run(const std::string& run_dir, int k) {
+  const WriterLock lock(dir_);
   const RunDir rd(run_dir);
   if (!rd.complete()) throw Error(run_dir + ": the run is not complete (run.json missing or not complete)");
   const auto manifest = rd.manifest();
@@ -296,6 +324,7 @@ RegistryVersion Registry::publish_run(const std::string& run_dir, int k) {
 }
 
 ExternalReport Registry::publish_external(const ExternalPublish& r) {
+  const WriterLock lock(dir_);
   const int last = latest();
   if (last < 0) throw Error("registry " + dir_ + " is empty: an external version needs a previous version to align to");
   if (r.previous_version != last)
@@ -369,6 +398,7 @@ ExternalReport Registry::publish_external(const ExternalPublish& r) {
 }
 
 GcReport Registry::gc() {
+  const WriterLock lock(dir_);
   GcReport rep;
   const int last = latest();
   {

@@ -1,6 +1,7 @@
 #include "bcemb/registry/registry.h"
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -231,6 +232,124 @@ TEST(Registry, PublishUnderRandomKillNineStaysConsistent) {
   }
   const Registry r(dir / "reg");
   EXPECT_GE(r.latest(), 0);
+}
+
+// A child process that waits for `go`, then runs fn: exit 0, or 1 with the
+// Error's message on its pipe.
+struct Racer {
+  pid_t pid = -1;
+  int go = -1, message = -1;
+  template <typename Fn>
+  explicit Racer(Fn fn) {
+    int g[2], m[2];
+    if (pipe(g) != 0 || pipe(m) != 0) std::abort();
+    pid = fork();
+    if (pid == 0) {
+      close(g[1]);
+      close(m[0]);
+      char c;
+      if (read(g[0], &c, 1) != 1) _exit(3);
+      try {
+        fn();
+        _exit(0);
+      } catch (const Error& e) {
+        const std::string what = e.what();
+        if (write(m[1], what.data(), what.size()) < 0) _exit(4);
+        _exit(1);
+      }
+    }
+    close(g[0]);
+    close(m[1]);
+    go = g[1];
+    message = m[0];
+  }
+  void start() const {
+    if (write(go, "g", 1) != 1) std::abort();
+  }
+  int wait(std::string& text) {
+    int status = 0;
+    waitpid(pid, &status, 0);
+    char buf[512];
+    for (ssize_t n; (n = read(message, buf, sizeof buf)) > 0;) text.append(buf, static_cast<size_t>(n));
+    close(go);
+    close(message);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  }
+};
+
+// Two processes publish the same next version at once, 50 times over:
+// exactly one wins each time and the other says why.
+TEST(Registry, RacingPublishesOfOneVersionHaveOneWinner) {
+  test::TempDir dir;
+  const int trials = 50;
+  test::write_fake_run(dir / "run", std::vector<int64_t>(trials + 1, 3));
+  Registry::init(dir / "reg");
+  Registry(dir / "reg").publish_run(dir / "run", 0);
+  for (int k = 1; k <= trials; ++k) {
+    auto publish = [&] { Registry(dir / "reg").publish_run(dir / "run", k); };
+    Racer a(publish), b(publish);
+    a.start();
+    b.start();
+    std::string ma, mb;
+    const int ra = a.wait(ma), rb = b.wait(mb);
+    ASSERT_EQ(ra + rb, 1) << "trial " << k << ": exit codes " << ra << " and " << rb << " (" << ma << mb << ")";
+    const std::string& loser = ra == 1 ? ma : mb;
+    EXPECT_NE(loser.find("holds versions up to " + std::to_string(k)), std::string::npos) << loser;
+    const Registry r(dir / "reg");
+    ASSERT_EQ(r.latest(), k);
+    const VerifyReport rep = r.verify();
+    ASSERT_TRUE(rep.ok()) << rep.problems.front();
+  }
+}
+
+// gc in another process, over and over, while versions are published: no
+// published version loses a file (gc must not delete a publish's objects
+// before it commits).
+TEST(Registry, GcRacingPublishesNeverLosesAVersion) {
+  test::TempDir dir;
+  const int versions = 25;
+  test::write_fake_run(dir / "run", std::vector<int64_t>(versions, 4));
+  Registry::init(dir / "reg");
+  Registry(dir / "reg").publish_run(dir / "run", 0);
+  Racer collector([&] {
+    for (int i = 0; i < 200; ++i) Registry(dir / "reg").gc();
+  });
+  collector.start();
+  for (int k = 1; k < versions; ++k) Registry(dir / "reg").publish_run(dir / "run", k);
+  std::string message;
+  EXPECT_EQ(collector.wait(message), 0) << message;
+  Registry r(dir / "reg");
+  r.gc();
+  const VerifyReport rep = r.verify();
+  ASSERT_TRUE(rep.ok()) << rep.problems.front();
+  EXPECT_EQ(r.latest(), versions - 1);
+  const Matrix z = r.table(*r.get(versions - 1), "items");
+  EXPECT_EQ(r.chain().apply(z, versions - 1, 0).cols, 4);
+}
+
+// A full disk (the file size limit of a child process) in the middle of a
+// publish: a clear error, no version half there, every earlier one intact.
+TEST(Registry, FullDiskDuringPublishLeavesNoHalfVersion) {
+  test::TempDir dir;
+  test::write_fake_run(dir / "run", {4, 1024});  // version 1's tables are far over the limit below
+  Registry::init(dir / "reg");
+  Registry(dir / "reg").publish_run(dir / "run", 0);
+  Racer publisher([&] {
+    std::signal(SIGXFSZ, SIG_IGN);  // an oversized write then fails with EFBIG instead of killing
+    rlimit limit{48 << 10, 48 << 10};  // room for the catalog's WAL index, not for the tables
+    setrlimit(RLIMIT_FSIZE, &limit);
+    Registry(dir / "reg").publish_run(dir / "run", 1);
+  });
+  publisher.start();
+  std::string message;
+  ASSERT_EQ(publisher.wait(message), 1);
+  EXPECT_NE(message.find("cannot write"), std::string::npos) << message;
+  EXPECT_NE(message.find("File too large"), std::string::npos) << message;
+  const Registry r(dir / "reg");
+  EXPECT_EQ(r.latest(), 0);
+  const VerifyReport rep = r.verify();
+  EXPECT_TRUE(rep.ok()) << rep.problems.front();
+  EXPECT_TRUE(r.get(0)->has_tables());
 }
 
 TEST(Registry, NotARegistryIsAClearError) {

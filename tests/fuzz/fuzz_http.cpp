@@ -1,0 +1,68 @@
+// The HTTP server on raw request bytes (request line, headers, path, query,
+// JSON and octet-stream batch bodies), over loopback to a server on a small
+// registry. Any answer is fine but a 5xx (an unhandled failure) or no answer.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <thread>
+
+#include "../fake_run.h"
+#include "bcemb/registry/registry.h"
+#include "bcemb/serve/server.h"
+#include "fuzz_util.h"
+
+namespace {
+
+int g_port = 0;
+
+void start_server() {
+  const std::string run = bcemb::fuzz::scratch() + "/run", reg = bcemb::fuzz::scratch() + "/reg";
+  bcemb::test::write_fake_run(run, {4, 6});
+  bcemb::Registry::init(reg);
+  bcemb::Registry r(reg);
+  r.publish_run(run, 0);
+  r.publish_run(run, 1);
+  bcemb::ServeOptions o;
+  o.port = 0;
+  o.max_batch = 50;
+  o.max_body = 4096;
+  static auto server = std::make_unique<bcemb::EmbeddingServer>(reg, o);
+  g_port = server->bind();
+  std::thread([] { server->run(); }).detach();
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerInitialize(int*, char***) {
+  start_server();
+  return 0;
+}
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(g_port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) __builtin_trap();  // the server died
+  timeval tv{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  for (size_t sent = 0; sent < size;) {
+    const ssize_t n = ::send(fd, data + sent, size - sent, MSG_NOSIGNAL);
+    if (n <= 0) break;  // the server may close early on a bad request
+    sent += static_cast<size_t>(n);
+  }
+  ::shutdown(fd, SHUT_WR);
+  std::string answer;
+  char buf[4096];
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof buf, 0)) > 0;) answer.append(buf, static_cast<size_t>(n));
+  ::close(fd);
+  // Every complete response in the answer: an unhandled failure is a 5xx.
+  for (size_t at = answer.find("HTTP/1.1 "); at != std::string::npos; at = answer.find("HTTP/1.1 ", at + 1))
+    if (at + 9 < answer.size() && answer[at + 9] == '5') __builtin_trap();
+  return 0;
+}
