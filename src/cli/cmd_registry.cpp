@@ -150,7 +150,13 @@ void register_registry(CLI::App& app) {
   serve->add_option("--port", opts->port, "port (0: any free port)")->capture_default_str();
   serve->add_option("--max-batch", opts->max_batch, "most ids in one batch request")->capture_default_str();
   serve->add_option("--max-body", opts->max_body, "most bytes in a request body")->capture_default_str();
-  serve->add_option("--http-threads", opts->http_threads, "HTTP worker threads (one per open connection)")
+  serve->add_option("--threads", opts->threads, "event loops answering requests")->capture_default_str();
+  serve->add_option("--max-connections", opts->max_connections, "open connections; beyond, new ones get 503")
+      ->capture_default_str();
+  serve->add_option("--request-timeout", opts->request_timeout_s,
+                    "seconds a request may take to arrive after its first byte (408)")
+      ->capture_default_str();
+  serve->add_option("--idle-timeout", opts->idle_timeout_s, "seconds an idle keep-alive connection stays open")
       ->capture_default_str();
   serve->callback([=] {
     EmbeddingServer server(*dir, *opts);

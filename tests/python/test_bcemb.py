@@ -130,9 +130,13 @@ def test_client_matches_the_registry(registry):
         assert [v["version"] for v in client.versions()] == [0, 1, 2]
         with pytest.raises(bcemb.Error, match="unknown user id"):
             client.embeddings("users", ids=["nobody"])
-    finally:
+        # SIGTERM is a graceful stop: in-flight requests finish, exit status 0.
         server.terminate()
-        server.wait()
+        assert server.wait(timeout=30) == 0
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
 
 
 def test_example_consumer_scores_every_version(run_dir, tmp_path):

@@ -1,7 +1,11 @@
 #include "bcemb/serve/server.h"
 
 #include <gtest/gtest.h>
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -16,6 +20,8 @@ namespace {
 // A registry with versions 0..2 of a fake run (gc'ed), served on a free loopback port.
 class ServerTest : public ::testing::Test {
  protected:
+  // Options for the server SetUp starts (tests may change them first).
+  virtual void tune(ServeOptions&) {}
   void SetUp() override {
     test::write_fake_run(dir / "run", {4, 6, 8, 10});
     Registry::init(dir / "reg");
@@ -26,6 +32,7 @@ class ServerTest : public ::testing::Test {
     o.port = 0;
     o.max_batch = 50;
     o.max_body = 4096;
+    tune(o);
     server = std::make_unique<EmbeddingServer>(dir / "reg", o);
     port = server->bind();
     thread = std::thread([this] { server->run(); });
@@ -127,6 +134,166 @@ TEST_F(ServerTest, PicksUpANewVersionWithoutRestart) {
   EXPECT_EQ(get_json("/v1/versions", 200)["latest"], 3);
   EXPECT_EQ(get_json("/v1/embeddings/items/i30?version=3", 200)["dim"], 10);  // an item new in version 3
   EXPECT_EQ(get_json("/v1/embeddings/items/i30?version=0", 200)["dim"], 4);
+}
+
+// A raw loopback connection, for what httplib's client will not send.
+class RawConn {
+ public:
+  explicit RawConn(int port) {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(port));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+    timeval guard{20, 0};  // a safety net against a hang, not a timing assertion
+    ::setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &guard, sizeof guard);
+  }
+  ~RawConn() { ::close(fd_); }
+  bool connected() const { return connected_; }
+  void send(const std::string& bytes) const { ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL); }
+  // Everything until the server closes (or the safety net).
+  std::string read_all() const {
+    std::string out;
+    char buf[4096];
+    for (ssize_t n; (n = ::recv(fd_, buf, sizeof buf, 0)) > 0;) out.append(buf, static_cast<size_t>(n));
+    return out;
+  }
+  // One response's head and body (Content-Length), on a kept-alive connection.
+  std::string read_response() const {
+    std::string out;
+    char c;
+    while (out.find("\r\n\r\n") == std::string::npos && ::recv(fd_, &c, 1, 0) == 1) out += c;
+    const auto cl = out.find("Content-Length: ");
+    if (cl == std::string::npos) return out;
+    size_t left = std::stoul(out.substr(cl + 16));
+    std::string body(left, '\0');
+    for (size_t got = 0; got < left;) {
+      const ssize_t n = ::recv(fd_, body.data() + got, left - got, 0);
+      if (n <= 0) break;
+      got += static_cast<size_t>(n);
+    }
+    return out + body;
+  }
+
+ private:
+  int fd_ = -1;
+  bool connected_ = false;
+};
+
+int status_of(const std::string& response) {
+  return response.size() > 12 && response.compare(0, 9, "HTTP/1.1 ") == 0 ? std::stoi(response.substr(9, 3)) : -1;
+}
+
+std::string post(const std::string& body) {
+  return "POST /v1/embeddings:batch HTTP/1.1\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+TEST_F(ServerTest, MalformedRequestsGet4xxAndTheServerGoesOn) {
+  const std::vector<std::pair<std::string, int>> cases = {
+      {"garbage\r\n\r\n", 400},
+      {"GET /healthz HTTP/2.0\r\n\r\n", 505},
+      {"GET healthz HTTP/1.1\r\n\r\n", 400},
+      {"GET /healthz HTTP/1.1\r\nno colon here\r\n\r\n", 400},
+      {"GET /healthz HTTP/1.1\r\nX: " + std::string(20000, 'a') + "\r\n\r\n", 431},
+      {"GET /v1/embeddings/items/%zz HTTP/1.1\r\n\r\n", 400},
+      {"GET /v1/embeddings/items/%ff%fe%80?version=0 HTTP/1.1\r\n\r\n", 404},  // invalid UTF-8 id: unknown
+      {"GET /v1/embeddings/items/i1?version=-3 HTTP/1.1\r\n\r\n", 400},
+      {"GET /v1/embeddings/items/i1?version=99999999999999999999 HTTP/1.1\r\n\r\n", 400},
+      {post(R"({"ids": "x"})"), 400},
+      {post(R"({"ids": [1, 2]})"), 400},
+      {post(R"({"ids": ["\udc00"]})"), 400},  // a lone surrogate: not UTF-8
+      {post(R"({"kind": 3, "ids": []})"), 400},
+      {post(R"({"ids": [], "version": 1e99})"), 400},
+      {"POST /v1/embeddings:batch HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 501},
+      {"POST /v1/embeddings:batch HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400},
+      {"POST /v1/embeddings:batch HTTP/1.1\r\nContent-Length: 999999\r\n\r\n", 413},
+      {"DELETE /v1/versions HTTP/1.1\r\n\r\n", 405},
+  };
+  for (const auto& [request, status] : cases) {
+    RawConn c(port);
+    ASSERT_TRUE(c.connected());
+    c.send(request);
+    const std::string answer = c.read_response();
+    EXPECT_EQ(status_of(answer), status) << request.substr(0, 80) << " -> " << answer.substr(0, 200);
+  }
+  get_json("/healthz", 200);
+}
+
+TEST_F(ServerTest, PipelinedRequestsAreAnsweredInOrder) {
+  RawConn c(port);
+  c.send("GET /healthz HTTP/1.1\r\n\r\nGET /v1/embeddings/items/nope HTTP/1.1\r\n\r\nGET /v1/versions HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(status_of(c.read_response()), 200);
+  EXPECT_EQ(status_of(c.read_response()), 404);
+  const std::string last = c.read_response();
+  EXPECT_EQ(status_of(last), 200);
+  EXPECT_NE(last.find("\"latest\":2"), std::string::npos);
+}
+
+class HostileClients : public ServerTest {
+ protected:
+  void tune(ServeOptions& o) override {
+    o.request_timeout_s = 0.5;
+    o.max_connections = 1100;
+  }
+};
+
+// 500 connections that send nothing and 500 that stop mid-request: a
+// well-behaved client is answered meanwhile; each unfinished request gets a
+// 408 once its time is up and its connection closes.
+TEST_F(HostileClients, IdleAndUnfinishedConnectionsDoNotStarveOthers) {
+  std::vector<std::unique_ptr<RawConn>> idle, unfinished;
+  for (int i = 0; i < 500; ++i) {
+    idle.push_back(std::make_unique<RawConn>(port));
+    unfinished.push_back(std::make_unique<RawConn>(port));
+    unfinished.back()->send("GET /healthz HTTP/1.1\r\nHost: x\r\n");
+  }
+  for (int round = 0; round < 3; ++round) EXPECT_EQ(get_json("/healthz", 200)["status"], "ok");
+  for (size_t i = 0; i < unfinished.size(); i += 50) {
+    const std::string answer = unfinished[i]->read_all();
+    EXPECT_EQ(status_of(answer), 408) << answer;
+  }
+  // A client that sends a byte at a time never gets past its deadline either.
+  RawConn slow(port);
+  for (const char c : std::string("GET /healthz HTTP/1.1\r\nX: ")) slow.send(std::string(1, c));
+  EXPECT_EQ(status_of(slow.read_all()), 408);
+  get_json("/healthz", 200);
+}
+
+class ConnectionCap : public ServerTest {
+ protected:
+  void tune(ServeOptions& o) override { o.max_connections = 20; }
+};
+
+TEST_F(ConnectionCap, ConnectionsOverTheCapGet503) {
+  std::vector<std::unique_ptr<RawConn>> held;
+  for (int i = 0; i < 19; ++i) held.push_back(std::make_unique<RawConn>(port));  // + the fixture's client = 20
+  get_json("/healthz", 200);  // the fixture's kept-alive connection is one of the 20
+  RawConn over(port);
+  over.send("GET /healthz HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(status_of(over.read_all()), 503);
+  held.clear();  // closed: room again
+  bool answered = false;
+  for (int attempt = 0; attempt < 200 && !answered; ++attempt) {  // the server notices the closes asynchronously
+    RawConn again(port);
+    again.send("GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n");
+    answered = status_of(again.read_all()) == 200;
+  }
+  EXPECT_TRUE(answered);
+}
+
+// stop() (what SIGTERM calls) lets the answer in flight go out, then run() returns.
+TEST_F(ServerTest, StopFinishesAndReturns) {
+  RawConn c(port);
+  c.send("GET /v1/versions HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(status_of(c.read_response()), 200);
+  server->stop();
+  thread.join();
+  EXPECT_FALSE(server->running());
+  EXPECT_EQ(c.read_all(), "");  // closed by the server
+  RawConn after(port);
+  EXPECT_FALSE(after.connected() && !after.read_all().empty());
+  thread = std::thread([] {});  // TearDown joins it
 }
 
 }  // namespace
