@@ -64,7 +64,7 @@ tmp = tempfile.mkdtemp()
 try:
     ids = write_run(os.path.join(tmp, "run"))
     reg_dir = os.path.join(tmp, "reg")
-    subprocess.run([BCEMB, "-q", "registry", "init", reg_dir], check=True)
+    subprocess.run([BCEMB, "-q", "registry", "init", reg_dir], check=True, stdout=subprocess.DEVNULL)
     for k in (0, 1):
         subprocess.run([BCEMB, "-q", "registry", "publish", reg_dir, "--run", os.path.join(tmp, "run"),
                         "--version", str(k)], check=True, capture_output=True)
