@@ -18,7 +18,7 @@ for t in "${TARGETS[@]}"; do
   mkdir -p "build-fuzz/corpus/$t"
   echo "== fuzz_$t for ${SECONDS_EACH}s" >&2
   if ! ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-       "build-fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
+       "build-fuzz/tests/fuzz/fuzz_$t" -max_total_time="$SECONDS_EACH" -timeout=20 -rss_limit_mb=4096 -print_final_stats=1 \
        -artifact_prefix="build-fuzz/crash-$t-" "build-fuzz/corpus/$t" "tests/fuzz/corpus/$t" 2> "build-fuzz/fuzz_$t.log"; then
     echo "fuzz_$t FAILED (see build-fuzz/fuzz_$t.log)" >&2
     tail -40 "build-fuzz/fuzz_$t.log" >&2

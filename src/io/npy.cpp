@@ -1,5 +1,6 @@
 #include "bcemb/io/npy.h"
 
+#include <charconv>
 #include <cstring>
 #include <regex>
 
@@ -89,8 +90,17 @@ NpyArray parse_npy(const std::string& bytes, const std::string& name) {
   if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw Error(name + ": .npy header has no shape");
   const std::string dims = m[1];
   std::regex num("[0-9]+");
-  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it)
-    a.shape.push_back(std::stoll(it->str()));
+  // Sizes are checked before they multiply: a damaged header must not overflow.
+  int64_t elements = 1;
+  for (auto it = std::sregex_iterator(dims.begin(), dims.end(), num); it != std::sregex_iterator(); ++it) {
+    const std::string d = it->str();
+    int64_t n = 0;
+    const auto [end, ec] = std::from_chars(d.data(), d.data() + d.size(), n);
+    if (ec != std::errc() || end != d.data() + d.size() || (n > 0 && elements > (int64_t{1} << 40) / n))
+      throw Error(name + ": .npy shape (" + dims + ") is too large (corrupt header?)");
+    elements *= n;
+    a.shape.push_back(n);
+  }
   const size_t payload = static_cast<size_t>(a.numel() * dtype_size(a.dtype));
   const size_t start = offset + header_len;
   if (bytes.size() != start + payload)
@@ -108,7 +118,7 @@ Matrix read_matrix_npy(const std::string& path) {
     throw Error(path + ": expected a 2-D float32 array, got dtype " + a.dtype + " with " + std::to_string(a.shape.size()) +
                 " dimensions");
   Matrix m(a.shape[0], a.shape[1]);
-  std::memcpy(m.data.data(), a.data.data(), a.data.size());
+  if (!a.data.empty()) std::memcpy(m.data.data(), a.data.data(), a.data.size());  // an empty array has null buffers
   return m;
 }
 

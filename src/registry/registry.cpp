@@ -4,6 +4,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
+#include <charconv>
 #include <chrono>
 #include <csignal>
 #include <cstring>
@@ -168,7 +169,12 @@ Registry::~Registry() = default;
 uint64_t Registry::generation() const {
   auto st = db_->prepare("SELECT value FROM meta WHERE key='generation'");
   if (!st.step()) db_->fail("no generation");
-  return std::stoull(st.text(0));
+  const std::string text = st.text(0);
+  uint64_t g = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), g);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size())
+    throw Error(catalog_path(dir_) + ": meta generation '" + text.substr(0, 40) + "' is not a number (corrupt catalog?)");
+  return g;
 }
 
 void Registry::write_head() { write_file_atomic(registry_head_path(dir_), std::to_string(generation()) + "\n"); }

@@ -55,6 +55,24 @@ TEST(Npy, RejectsBadMagicAndWrongDtype) {
   EXPECT_THROW(read_matrix_npy(dir / "i.npy"), Error);
 }
 
+// Found by fuzzing: shape sizes that overflow int64 or their product.
+TEST(Npy, HugeShapeIsAnErrorNotAnOverflow) {
+  test::TempDir dir;
+  const float x = 1.0f;
+  for (const std::string shape : {"99999999999999999999999, 1", "4294967296, 4294967296"}) {
+    std::string b = npy_bytes(&x, {1, 1}, "<f4");
+    const auto at = b.find("(1, 1)");
+    ASSERT_NE(at, std::string::npos);
+    const size_t grow = shape.size() + 2 - 6;
+    b.replace(at, 6, "(" + shape + ")");
+    const size_t newline = b.find('\n');  // the header keeps its length: take the growth off its padding
+    ASSERT_EQ(b.substr(newline - grow, grow), std::string(grow, ' '));
+    b.erase(newline - grow, grow);
+    write_file_atomic(dir / "h.npy", b);
+    EXPECT_THROW(read_npy(dir / "h.npy"), Error) << shape;
+  }
+}
+
 TEST(AtomicFile, UncommittedWriteLeavesTheOldFile) {
   test::TempDir dir;
   write_file_atomic(dir / "f", "old");
