@@ -86,7 +86,7 @@ Dataset load_amazon(const std::string& path, BadLines& bad, LoadReport* report) 
       nlohmann::json j;
       try {
         j = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::parse_error& e) {
+      } catch (const nlohmann::json::exception& e) {  // syntax, and numbers out of range
         bad.bad(files.meta, in.line_number(), "", std::string("broken JSON: ") + e.what());
         continue;
       }
@@ -121,7 +121,7 @@ Dataset load_amazon(const std::string& path, BadLines& bad, LoadReport* report) 
       nlohmann::json j;
       try {
         j = nlohmann::json::parse(line);
-      } catch (const nlohmann::json::parse_error& e) {
+      } catch (const nlohmann::json::exception& e) {  // syntax, and numbers out of range
         bad.bad(files.reviews, ln, "", std::string("broken JSON: ") + e.what());
         continue;
       }

@@ -197,7 +197,7 @@ std::vector<RegistryVersion> Registry::list() const {
     v.created_at = st.text(8);
     try {
       v.metrics = nlohmann::json::parse(st.text(9));
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {  // damaged: syntax or numbers out of range
       v.metrics = nullptr;
     }
     out.push_back(std::move(v));
@@ -297,7 +297,13 @@ RegistryVersion Registry::publish_run(const std::string& run_dir, int k) {
   v.lineage = manifest.value("fingerprint", "") + "/" + v.strategy;
   v.source = fs::absolute(run_dir).string() + "#v" + std::to_string(k);
   v.created_at = now_utc();
-  v.metrics = nlohmann::json::parse(read_file(rd.file(k, "metrics.json")));
+  const std::string metrics_path = rd.file(k, "metrics.json");
+  try {
+    v.metrics = nlohmann::json::parse(read_file(metrics_path));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(metrics_path + ": not valid JSON (" + e.what() + ")");
+  }
+  if (!v.metrics.is_object()) throw Error(metrics_path + ": expected a JSON object");
   v.metrics.erase("curve");
   if (k > 0) {
     const RegistryVersion prev = *get(k - 1);

@@ -86,8 +86,8 @@ nlohmann::json RunDir::manifest() const {
   if (!path_exists(p)) throw Error(p + ": no such file (not a bcemb run directory, or the run did not finish)");
   try {
     return nlohmann::json::parse(read_file(p));
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(p + ": broken JSON: " + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(p + ": broken or unexpected JSON: " + e.what());
   }
 }
 
@@ -119,8 +119,8 @@ VersionMetrics RunDir::metrics(int k) const {
   const std::string p = file(k, "metrics.json");
   try {
     return version_metrics_from_json(nlohmann::json::parse(read_file(p)), p);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw Error(p + ": broken JSON: " + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(p + ": broken or unexpected JSON: " + e.what());
   }
 }
 

@@ -84,7 +84,7 @@ struct Workbench::Impl {
     nlohmann::json j;
     try {
       j = nlohmann::json::parse(read_file(meta));
-    } catch (const nlohmann::json::parse_error&) {
+    } catch (const nlohmann::json::exception&) {
       return false;
     }
     if (j.value("fingerprint", "") != fingerprint) return false;

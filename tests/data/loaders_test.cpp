@@ -72,6 +72,21 @@ TEST(Amazon, BrokenJsonNamesFileAndLine) {
   }
 }
 
+// Found by fuzzing: a number JSON cannot hold is a bad line, not a crash.
+TEST(Amazon, NumberOutOfRangeIsABadLine) {
+  test::TempDir dir;
+  std::ofstream(dir / "Foo_5.json") << "{\"overall\": 5.0, \"reviewerID\": \"U1\", \"asin\": \"A1\", \"unixReviewTime\": 1000}\n"
+                                    << "{\"overall\": 999e999, \"reviewerID\": \"U2\", \"asin\": \"A1\"}\n";
+  std::ofstream(dir / "meta_Foo.json") << "{\"asin\": \"A1\", \"category\": [\"Books\"]}\n";
+  try {
+    load("amazon", dir.str());
+    FAIL() << "expected an error";
+  } catch (const InputError& e) {
+    EXPECT_EQ(e.line(), 2);
+    EXPECT_NE(std::string(e.what()).find("broken JSON"), std::string::npos) << e.what();
+  }
+}
+
 TEST(Amazon, SkipModeReportsAndKeepsGoodLines) {
   LoadReport report;
   const Dataset ds = load("amazon", test::test_data("amazon_broken"), true, &report);
