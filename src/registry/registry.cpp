@@ -30,7 +30,6 @@ const char* kFormat = "bcemb-registry/1";
 int g_crash_at = 0;
 int g_step = 0;
 
-// Fault injection for the crash-safety test: die like kill -9 at step n.
 // Writers (publish, gc) of one registry take turns on an exclusive flock of
 // <dir>/LOCK, held for the whole operation: two publishes of the same next
 // version cannot both pass the "next version" check, and gc cannot delete
@@ -56,6 +55,7 @@ class WriterLock {
   int fd_ = -1;
 };
 
+// Fault injection for the crash-safety test: die like kill -9 at step n.
 void crash_point() {
   if (g_crash_at > 0 && ++g_step == g_crash_at) ::raise(SIGKILL);
 }
@@ -297,13 +297,7 @@ RegistryVersion Registry::publish_run(const std::string& run_dir, int k) {
   v.lineage = manifest.value("fingerprint", "") + "/" + v.strategy;
   v.source = fs::absolute(run_dir).string() + "#v" + std::to_string(k);
   v.created_at = now_utc();
-  const std::string metrics_path = rd.file(k, "metrics.json");
-  try {
-    v.metrics = nlohmann::json::parse(read_file(metrics_path));
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(metrics_path + ": not valid JSON (" + e.what() + ")");
-  }
-  if (!v.metrics.is_object()) throw Error(metrics_path + ": expected a JSON object");
+  v.metrics = rd.metrics_json(k);
   v.metrics.erase("curve");
   if (k > 0) {
     const RegistryVersion prev = *get(k - 1);

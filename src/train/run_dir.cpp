@@ -81,14 +81,26 @@ std::vector<std::string> read_id_map(const std::string& path) {
   return ids;
 }
 
-nlohmann::json RunDir::manifest() const {
-  const std::string p = path_ + "/run.json";
-  if (!path_exists(p)) throw Error(p + ": no such file (not a bcemb run directory, or the run did not finish)");
+namespace {
+
+// A JSON object from a file; a broken file is an Error naming it.
+nlohmann::json read_json_object(const std::string& p) {
+  nlohmann::json j;
   try {
-    return nlohmann::json::parse(read_file(p));
+    j = nlohmann::json::parse(read_file(p));
   } catch (const nlohmann::json::exception& e) {
     throw Error(p + ": broken or unexpected JSON: " + e.what());
   }
+  if (!j.is_object()) throw Error(p + ": expected a JSON object");
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json RunDir::manifest() const {
+  const std::string p = path_ + "/run.json";
+  if (!path_exists(p)) throw Error(p + ": no such file (not a bcemb run directory, or the run did not finish)");
+  return read_json_object(p);
 }
 
 bool RunDir::complete() const {
@@ -114,11 +126,16 @@ void RunDir::check_version(int k) const {
                 std::to_string(n - 1) + ")");
 }
 
-VersionMetrics RunDir::metrics(int k) const {
+nlohmann::json RunDir::metrics_json(int k) const {
   check_version(k);
+  return read_json_object(file(k, "metrics.json"));
+}
+
+VersionMetrics RunDir::metrics(int k) const {
+  const nlohmann::json j = metrics_json(k);
   const std::string p = file(k, "metrics.json");
   try {
-    return version_metrics_from_json(nlohmann::json::parse(read_file(p)), p);
+    return version_metrics_from_json(j, p);
   } catch (const nlohmann::json::exception& e) {
     throw Error(p + ": broken or unexpected JSON: " + e.what());
   }

@@ -52,6 +52,7 @@ class RunDir {
   bool complete() const;            // run.json exists and says complete
   int versions() const;
   VersionMetrics metrics(int k) const;
+  nlohmann::json metrics_json(int k) const;  // v<k>/metrics.json as written (an object); Error naming the file if broken
   Matrix embeddings(int k, const std::string& kind /* users|items */) const;
   Matrix transform(int k) const;  // B_k
   TransformChain chain() const;   // B_1 .. B_K
