@@ -6,7 +6,6 @@
 #include <pybind11/numpy.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
-#include <sys/stat.h>
 
 #include <cstring>
 #include <filesystem>
@@ -83,12 +82,10 @@ class PyRegistry {
   std::shared_ptr<const RegistryView> view() {
     py::gil_scoped_release release;
     std::lock_guard<std::mutex> lock(mu_);
-    struct stat st {};
-    const bool have = ::stat(registry_head_path(dir_).c_str(), &st) == 0;
-    if (!view_ || !have || st.st_ino != head_.st_ino || st.st_size != head_.st_size ||
-        st.st_mtim.tv_sec != head_.st_mtim.tv_sec || st.st_mtim.tv_nsec != head_.st_mtim.tv_nsec) {
+    const HeadStamp now = HeadStamp::of(dir_);
+    if (!view_ || !now.present || now != head_) {
       view_ = RegistryView::load(dir_);
-      head_ = st;
+      head_ = now;
     }
     return view_;
   }
@@ -216,7 +213,7 @@ class PyRegistry {
   std::string dir_;
   std::mutex mu_;
   std::shared_ptr<const RegistryView> view_;
-  struct stat head_ {};
+  HeadStamp head_;
 };
 
 class PyRun {

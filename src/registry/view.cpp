@@ -1,8 +1,21 @@
 #include "bcemb/registry/view.h"
 
+#include <sys/stat.h>
+
 #include "bcemb/util/error.h"
 
 namespace bcemb {
+
+HeadStamp HeadStamp::of(const std::string& registry_dir) {
+  HeadStamp h;
+  struct stat st {};
+  if (::stat(registry_head_path(registry_dir).c_str(), &st) != 0) return h;
+  h.present = true;
+  h.inode = static_cast<uint64_t>(st.st_ino);
+  h.size = static_cast<uint64_t>(st.st_size);
+  h.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  return h;
+}
 
 std::shared_ptr<const RegistryView> RegistryView::load(const std::string& dir) {
   const Registry reg(dir);

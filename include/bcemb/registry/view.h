@@ -15,6 +15,19 @@
 
 namespace bcemb {
 
+// What stat() says of a registry's HEAD file. Every commit and gc rewrites
+// HEAD by rename, so a different stamp means a view is stale.
+struct HeadStamp {
+  bool present = false;  // HEAD could be stat'ed
+  uint64_t inode = 0, size = 0;
+  int64_t mtime_ns = 0;
+  static HeadStamp of(const std::string& registry_dir);
+  bool operator==(const HeadStamp& o) const {
+    return present == o.present && inode == o.inode && size == o.size && mtime_ns == o.mtime_ns;
+  }
+  bool operator!=(const HeadStamp& o) const { return !(*this == o); }
+};
+
 struct RegistryView {
   uint64_t generation = 0;
   int latest = -1;
