@@ -8,7 +8,6 @@
 #include <sys/eventfd.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -141,8 +140,8 @@ struct EmbeddingServer::Impl {
   std::mutex snapshot_mu;
   std::shared_ptr<const Snapshot> snapshot;
   std::atomic<uint64_t> snapshot_seq{1};
-  std::mutex reload_mu;  // one reloader at a time; guards head_stat
-  struct stat head_stat {};
+  std::mutex reload_mu;  // one reloader at a time; guards head
+  HeadStamp head;
   std::mutex error_mu;
   std::string last_reload_error;
 
@@ -158,11 +157,6 @@ struct EmbeddingServer::Impl {
     for (const int fd : wake_fds) ::close(fd);
   }
 
-  static bool same(const struct stat& a, const struct stat& b) {
-    return a.st_ino == b.st_ino && a.st_size == b.st_size && a.st_mtim.tv_sec == b.st_mtim.tv_sec &&
-           a.st_mtim.tv_nsec == b.st_mtim.tv_nsec;
-  }
-
   void publish(std::shared_ptr<const Snapshot> fresh) {
     std::lock_guard<std::mutex> lock(snapshot_mu);
     snapshot = std::move(fresh);
@@ -172,10 +166,10 @@ struct EmbeddingServer::Impl {
   // The snapshot for this request; reloads first if HEAD changed. Only one
   // loop reloads; the others go on with the current snapshot meanwhile.
   const std::shared_ptr<const Snapshot>& current() {
-    struct stat st {};
-    if (::stat(registry_head_path(dir).c_str(), &st) == 0) {
+    const HeadStamp now = HeadStamp::of(dir);
+    if (now.present) {
       std::unique_lock<std::mutex> lock(reload_mu, std::try_to_lock);
-      if (lock.owns_lock() && !same(st, head_stat)) {
+      if (lock.owns_lock() && now != head) {
         try {
           publish(RegistryView::load(dir));
           metrics.reloads.fetch_add(1);
@@ -187,7 +181,7 @@ struct EmbeddingServer::Impl {
           last_reload_error = e.what();
           log_line(std::string("[serve] reload failed, still serving the previous snapshot: ") + e.what());
         }
-        head_stat = st;
+        head = now;
       }
     }
     thread_local const Impl* owner = nullptr;
@@ -392,11 +386,12 @@ void EmbeddingServer::Impl::run_loop(int wake_fd) {
   ev.data.fd = wake_fd;
   ::epoll_ctl(epfd, EPOLL_CTL_ADD, wake_fd, &ev);
   std::unordered_map<int, Conn> conns;
-  const http::Limits limits{16 << 10, 64, options.max_body};
+  http::Limits limits;
+  limits.max_body = options.max_body;
   const auto request_timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.request_timeout_s));
   const auto idle_timeout = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(options.idle_timeout_s));
   bool listening = true;
-  Clock::time_point stop_deadline{};
+  Clock::time_point stop_deadline{}, next_sweep{};
 
   auto close_conn = [&](int fd) {
     ::epoll_ctl(epfd, EPOLL_CTL_DEL, fd, nullptr);
@@ -548,7 +543,11 @@ void EmbeddingServer::Impl::run_loop(int wake_fd) {
     // Deadlines: a request must arrive whole within request_timeout of its
     // first byte; an idle keep-alive connection lasts idle_timeout; a client
     // that stops reading its answer is dropped after request_timeout. On stop,
-    // only connections still sending answers stay, for at most 5 s.
+    // only connections still sending answers stay, for at most 5 s. The scan
+    // is over every connection, so under load it runs every 100 ms, not on
+    // every wake-up.
+    if (listening && now < next_sweep) continue;
+    next_sweep = now + std::chrono::milliseconds(100);
     std::vector<int> expired, slow;
     for (auto& [fd, c] : conns) {
       const bool sending = !c.out.empty();
@@ -570,7 +569,7 @@ EmbeddingServer::EmbeddingServer(std::string registry_dir, ServeOptions options)
   impl_->dir = std::move(registry_dir);
   impl_->options = options;
   if (options.threads == 0 || options.max_connections == 0) throw Error("serve: threads and max connections must be > 0");
-  ::stat(registry_head_path(impl_->dir).c_str(), &impl_->head_stat);
+  impl_->head = HeadStamp::of(impl_->dir);
   impl_->publish(RegistryView::load(impl_->dir));
   // Room for the connection cap in the file-descriptor limit.
   rlimit nofile{};
