@@ -77,7 +77,13 @@ void register_bench(CLI::App& app) {
                      {"epochs_to_target", epoch_target},
                      {"train_s_to_target", to_target},
                      {"curve", curve}};
-    std::cout << j.dump() << "\n";
+    if (const auto* c = dist::current()) {
+      j["world_size"] = c->world_size();
+      j["steps"] = fit.steps;
+      j["step_allreduce_bytes"] = fit.step_allreduce_bytes;  // per rank and step: gradients + loss values
+      j["allreduce_bytes_total"] = c->bytes_reduced();       // also evaluation's layer sums and recall counts
+    }
+    print_result(j.dump() + "\n");
   });
 
   auto* tr = bench->add_subcommand("transform", "composed-transform throughput against libtorch's GEMM, same shapes");

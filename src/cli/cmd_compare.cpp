@@ -39,8 +39,9 @@ void register_compare(CLI::App& app) {
     const auto specs = strategy_list(*strategies);
     const TrainConfig config = train->resolve();
     const Dataset ds = data->load_dataset();
-    run_compare(ds, data->slices(), config, specs, train->seeds(), *out, *force);
-    std::cout << read_file(*out + "/intended.md");
+    const std::string dir = TrainFlags::output_dir(*out);
+    run_compare(ds, data->slices(), config, specs, train->seeds(), dir, *force);
+    print_result(read_file(dir + "/intended.md"));
   });
 }
 

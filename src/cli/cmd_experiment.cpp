@@ -44,8 +44,9 @@ void run(const DataFlags& data, const TrainFlags& train, const ExperimentFlags& 
   const ExperimentConfig cfg = exp.resolve();
   const TrainConfig tc = train.resolve();
   const Dataset ds = data.load_dataset();
-  run_experiment_seeds(ds, data.slices(), tc, cfg, train.seeds(), exp.out);
-  std::cout << read_file(exp.out + "/table.md");
+  const std::string dir = TrainFlags::output_dir(exp.out);
+  run_experiment_seeds(ds, data.slices(), tc, cfg, train.seeds(), dir);
+  print_result(read_file(dir + "/table.md"));
 }
 
 }  // namespace
@@ -92,8 +93,9 @@ void register_experiment(CLI::App& app) {
     const ExperimentConfig cfg = sexp->resolve();
     const TrainConfig tc = strain->resolve();
     const Dataset ds = sdata->load_dataset();
-    run_sweep(ds, sdata->slices(), tc, cfg, strain->seeds(), *base, settings, sexp->out);
-    std::cout << read_file(sexp->out + "/sweep.md");
+    const std::string dir = TrainFlags::output_dir(sexp->out);
+    run_sweep(ds, sdata->slices(), tc, cfg, strain->seeds(), *base, settings, dir);
+    print_result(read_file(dir + "/sweep.md"));
   });
 
   auto* demo = app.add_subcommand("demo", "the experiment on the embedded synthetic data (about 10 minutes on 2 cores)");

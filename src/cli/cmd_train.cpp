@@ -51,7 +51,7 @@ void register_train(CLI::App& app) {
       m.erase("curve");
       j["versions"].push_back(m);
     }
-    std::cout << j.dump(2) << "\n";
+    print_result(j.dump(2) + "\n");
   });
 }
 

@@ -17,6 +17,7 @@ void register_compare(CLI::App& app);
 void register_experiment(CLI::App& app);
 void register_consumer(CLI::App& app);
 void register_registry(CLI::App& app);  // registry, export, serve
+void register_launch(CLI::App& app);
 
 // "a,b,c" -> specs; empty -> the paper's eight strategies.
 std::vector<StrategySpec> strategy_list(const std::string& csv);

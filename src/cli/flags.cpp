@@ -1,6 +1,9 @@
 #include "flags.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
 
 #include <sstream>
 
@@ -127,6 +130,47 @@ void TrainFlags::add(CLI::App* app) {
   app->add_option("--item-id-feature", config.item_id_feature, "auto | on | off: per-item id embedding")
       ->capture_default_str();
   add_threads_flag(app, threads);
+  dist.add(app);
+}
+
+void DistFlags::add(CLI::App* app) {
+  app->add_option("--world-size", options.world_size, "data parallel: number of ranks (see bcemb launch)")
+      ->capture_default_str();
+  app->add_option("--rank", options.rank, "data parallel: this process's rank, 0..world-size-1")->capture_default_str();
+  app->add_option("--rendezvous", options.rendezvous,
+                  "data parallel: tcp://HOST:PORT (rank 0 listens there) or file://PATH (one machine)");
+  app->add_option("--dist-timeout", options.timeout_s,
+                  "data parallel: seconds before a silent rank is reported lost")
+      ->capture_default_str();
+}
+
+void DistFlags::join() const {
+  options.validate();
+  if (options.world_size <= 1 || dist::current() != nullptr) return;
+  dist::set_current(dist::connect(options));
+  // Ranks compute the same thing: progress from rank 0; every rank's errors still print.
+  if (options.rank > 0) Progress::set_quiet(true);
+}
+
+std::string TrainFlags::output_dir(const std::string& out) {
+  if (dist::is_writer()) return out;
+  static struct Scratch {
+    std::string path;
+    ~Scratch() {
+      std::error_code ec;
+      if (!path.empty()) std::filesystem::remove_all(path, ec);
+    }
+  } scratch;
+  if (scratch.path.empty()) {
+    std::string tmpl = (std::filesystem::temp_directory_path() / "bcemb-rank-XXXXXX").string();
+    if (mkdtemp(tmpl.data()) == nullptr) throw Error("cannot create a scratch folder in " + tmpl);
+    scratch.path = tmpl;
+  }
+  return scratch.path + "/out";
+}
+
+void print_result(const std::string& text) {
+  if (dist::is_writer()) std::cout << text;
 }
 
 void TrainFlags::add_seeds(CLI::App* app) {
@@ -160,6 +204,7 @@ TrainConfig TrainFlags::resolve() const {
     c.models.push_back({d[k], static_cast<int>(l.size() == 1 ? l[0] : l[k])});
   c.validate();
   apply_threads(threads);
+  dist.join();
   return c;
 }
 

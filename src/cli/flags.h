@@ -4,6 +4,7 @@
 #include <string>
 
 #include "bcemb/data/loaders.h"
+#include "bcemb/dist/process_group.h"
 #include "bcemb/train/train_config.h"
 #include "bcemb/versions/time_slices.h"
 
@@ -21,8 +22,16 @@ struct DataFlags {
   Dataset load_dataset(LoadReport* report = nullptr) const;  // prints the report's notes on stderr
 };
 
+// --world-size --rank --rendezvous --dist-timeout: one rank of a data-parallel job.
+struct DistFlags {
+  dist::DistOptions options;
+  void add(CLI::App* app);
+  void join() const;  // connects (dist::set_current) when --world-size > 1
+};
+
 struct TrainFlags {
   TrainConfig config;
+  DistFlags dist;
   std::string dims = "256,320,384,448,512";
   std::string layers = "2,2,3,3,3";
   std::string fanout = "10";
@@ -30,9 +39,16 @@ struct TrainFlags {
   int threads = 0;
   void add(CLI::App* app);
   void add_seeds(CLI::App* app);  // --train-seeds, for the commands that compare strategies
-  TrainConfig resolve() const;    // also applies --threads
+  TrainConfig resolve() const;    // also applies --threads and joins the data-parallel job
+  // Where a command writes: `out`, except on ranks > 0 of a data-parallel
+  // job, which work in a private scratch folder removed at exit (their
+  // later phases read back what they trained; rank 0 writes the results).
+  static std::string output_dir(const std::string& out);
   std::vector<uint64_t> seeds() const;  // --train-seeds, else --seed
 };
+
+// Results on stdout: from rank 0 only in a data-parallel job.
+void print_result(const std::string& text);
 
 void add_threads_flag(CLI::App* app, int& threads);
 void apply_threads(int threads);  // 0 = default

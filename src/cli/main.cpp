@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   bcemb::cli::register_experiment(app);
   bcemb::cli::register_consumer(app);
   bcemb::cli::register_registry(app);
+  bcemb::cli::register_launch(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,5 +1,6 @@
 #include "bcemb/model/pinsage.h"
 
+#include "bcemb/dist/sync_batch_norm.h"
 #include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/model/sparse_ops.h"
 #include "bcemb/util/error.h"
@@ -21,7 +22,7 @@ PinSageImpl::PinSageImpl(const PinSageConfig& config) : config_(config) {
 }
 
 torch::Tensor PinSageImpl::forward(const ComputationPlan& plan, const std::vector<torch::Tensor>* history,
-                                   std::vector<torch::Tensor>* layer_outputs) {
+                                   std::vector<torch::Tensor>* layer_outputs, dist::Collective* sync_bn) {
   const int L = config_.layers;
   if (plan.layers() != L)
     throw Error("computation plan has " + std::to_string(plan.layers()) + " layers, model has " + std::to_string(L));
@@ -40,7 +41,10 @@ torch::Tensor PinSageImpl::forward(const ComputationPlan& plan, const std::vecto
   } else {
     h = self_[0]->forward(spmm(plan.self_inputs, table_)) + neigh_[0]->forward(spmm(plan.neigh_inputs, table_));
   }
-  h = norms_[0]->forward(h);
+  auto normalize = [&](int l, const torch::Tensor& x) {
+    return sync_bn != nullptr && is_training() ? dist::sync_batch_norm(*norms_[l], x, *sync_bn) : norms_[l]->forward(x);
+  };
+  h = normalize(0, h);
   for (int l = 1; l < L; ++l) {
     // [h_self | mean of neighbours] @ [W_self W_neigh]^T + b: one GEMM.
     const torch::Tensor x = torch::relu(h);
@@ -48,12 +52,12 @@ torch::Tensor PinSageImpl::forward(const ComputationPlan& plan, const std::vecto
     const torch::Tensor both = plan.historical ? torch::cat({x, spmm(plan.blocks[l - 1], (*history)[l - 1])}, 1)
                                                : self_and_neighbors(x, plan.blocks[l - 1]);
     h = torch::linear(both, torch::cat({self_[l]->weight, neigh_[l]->weight}, 1), neigh_[l]->bias);
-    h = norms_[l]->forward(h);
+    h = normalize(l, h);
   }
   return h;
 }
 
-torch::Tensor PinSageImpl::infer(const PlanSource& source, int64_t chunk_rows) {
+torch::Tensor PinSageImpl::infer(const PlanSource& source, dist::Collective* shard, int64_t chunk_rows) {
   torch::NoGradGuard no_grad;
   const bool was_training = is_training();
   eval();
@@ -64,23 +68,30 @@ torch::Tensor PinSageImpl::infer(const PlanSource& source, int64_t chunk_rows) {
                 std::to_string(config_.table_rows));
   const torch::Tensor table_self = torch::mm(table_, self_[0]->weight.t());
   const torch::Tensor table_neigh = torch::mm(table_, neigh_[0]->weight.t());
-  torch::Tensor h = torch::empty({n, config_.dim});
-  for (int64_t a = 0; a < n; a += chunk_rows) {
-    const int64_t b = std::min(n, a + chunk_rows);
+  // This rank's rows; the rest stay zero until the layer is summed over ranks.
+  const auto [lo, hi] = dist::share(n, shard);
+  auto gather = [&](torch::Tensor& layer) {
+    if (shard != nullptr) shard->allreduce_sum(layer);
+  };
+  torch::Tensor h = shard != nullptr ? torch::zeros({n, config_.dim}) : torch::empty({n, config_.dim});
+  for (int64_t a = lo; a < hi; a += chunk_rows) {
+    const int64_t b = std::min(hi, a + chunk_rows);
     h.narrow(0, a, b - a)
         .copy_(norms_[0]->forward(spmm_rows(source.inputs->fwd, a, b, table_self) +
                                   spmm_rows(source.neigh_inputs->fwd, a, b, table_neigh) + neigh_[0]->bias));
   }
+  gather(h);
   const CsrMatrix& adj = source.graph.adjacency()->fwd;
   for (int l = 1; l < L; ++l) {
     h.relu_();
-    torch::Tensor next = torch::empty_like(h);
-    for (int64_t a = 0; a < n; a += chunk_rows) {
-      const int64_t b = std::min(n, a + chunk_rows);
+    torch::Tensor next = shard != nullptr ? torch::zeros_like(h) : torch::empty_like(h);
+    for (int64_t a = lo; a < hi; a += chunk_rows) {
+      const int64_t b = std::min(hi, a + chunk_rows);
       next.narrow(0, a, b - a)
           .copy_(norms_[l]->forward(self_[l]->forward(h.narrow(0, a, b - a)) +
                                     neigh_[l]->forward(spmm_rows(adj, a, b, h))));
     }
+    gather(next);
     h = std::move(next);
   }
   train(was_training);

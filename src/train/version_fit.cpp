@@ -59,7 +59,7 @@ std::vector<std::pair<int32_t, int32_t>> validation_subset(const std::vector<std
 
 }  // namespace
 
-torch::Tensor embed_all(PinSage& model, const VersionGraph& vg) { return model->infer(vg.plans); }
+torch::Tensor embed_all(PinSage& model, const VersionGraph& vg) { return model->infer(vg.plans, dist::current()); }
 
 VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform transform, const AlignmentTarget* align,
                        const TrainConfig& config, uint64_t seed, std::optional<torch::Tensor> frozen_z)
@@ -67,6 +67,7 @@ VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform 
       frozen_z_(std::move(frozen_z)), sampler_(vg.graph, seed), planner_(vg.plans),
       slot_(static_cast<size_t>(vg.graph.num_nodes()), 0), stamp_(static_cast<size_t>(vg.graph.num_nodes()), 0),
       seed_(seed) {
+  dist_ = dist::current();
   if (aligned() && !transform_)
     throw Error("an alignment loss needs a backward transform");
   if (!trains_model() && (align_ == nullptr || !transform_ || !transform_->learnable()))
@@ -102,6 +103,21 @@ Batch VersionFit::make_batch(const BprTriples& t, size_t begin, size_t end) {
   }
   Batch b;
   const int32_t nu = vg_.graph.num_users();
+  if (dist_ != nullptr) {
+    // Every rank must choose the same plan: choose it on the global batch.
+    if (plan_kind_.empty() && trains_model()) {
+      std::vector<int32_t> all;
+      for (size_t s = begin; s < end; ++s) all.insert(all.end(), {t.users[s], nu + t.pos[s], nu + t.neg[s]});
+      std::sort(all.begin(), all.end());
+      all.erase(std::unique(all.begin(), all.end()), all.end());
+      plan_kind_ = choose_plan(all, model_->config().layers);
+    }
+    const auto global = static_cast<int64_t>(end - begin);
+    const auto mine = dist::share(global, dist_);
+    end = begin + static_cast<size_t>(mine.second);
+    begin += static_cast<size_t>(mine.first);
+    b.weight = static_cast<double>(mine.second - mine.first) / static_cast<double>(global);
+  }
   const size_t n = end - begin;
   std::vector<int64_t> rows(3 * n), nodes(3 * n);
   for (size_t s = 0; s < n; ++s) {
@@ -195,11 +211,13 @@ double VersionFit::step(const Batch& b) {
   double task = 0;  // BPR + weight decay, when M_k trains
   if (trains_model()) {
     model_->train();
+    // Batch plans differ per rank: their BatchNorm statistics are synchronised.
+    // The full plan is the same on every rank and needs no synchronisation.
     if (b.plan && b.plan->historical) {
       if (history_epoch_ != epoch_) refresh_history();
-      z = model_->forward(*b.plan, &history_, &fresh).index_select(0, b.rows);
+      z = model_->forward(*b.plan, &history_, &fresh, dist_).index_select(0, b.rows);
     } else if (b.plan) {
-      z = model_->forward(*b.plan).index_select(0, b.rows);
+      z = model_->forward(*b.plan, nullptr, nullptr, dist_).index_select(0, b.rows);
     } else {
       z = model_->forward(vg_.full_plan(model_->config().layers)).index_select(0, b.nodes);
     }
@@ -210,7 +228,6 @@ double VersionFit::step(const Batch& b) {
     const auto reg = 0.5 * z.pow(2).sum() / static_cast<double>(n);
     loss = bpr + config_.weight_decay * reg;
     task = loss.item<double>();
-    task_loss_sum_ += task;
     if (aligned() && align_->distill_z.defined()) {
       // Soft BPR targets: the unconstrained M_k's probability that the positive ranks first.
       torch::Tensor target;
@@ -230,18 +247,81 @@ double VersionFit::step(const Batch& b) {
     const auto a = alignment_loss(align_->loss, align_->z_prev.index_select(0, b.nodes), transform_->forward(z),
                                   align_->frozen_chain);
     if (trains_model()) {
-      if (multiplier_) update_lambda(a.item<double>(), task);
+      if (multiplier_) {
+        // The multiplier moves on the global batch's losses, the same on every rank.
+        std::vector<double> at{a.item<double>(), task};
+        if (dist_ != nullptr) {
+          auto sums = torch::tensor({at[0] * b.weight, task * b.weight}, torch::kDouble);
+          dist_->allreduce_sum(sums);
+          at = {sums[0].item<double>(), sums[1].item<double>()};
+        }
+        update_lambda(at[0], at[1]);
+      }
       lambda_sum_ += lambda_;
       ++lambda_steps_;
     }
     loss = trains_model() ? loss + 3.0 * lambda_ * a : 3.0 * a;
   }
   optimizer_->zero_grad();
-  loss.backward();
+  std::vector<double> values{loss.item<double>(), task};
+  if (dist_ != nullptr) {
+    (loss * b.weight).backward();
+    for (auto& v : values) v *= b.weight;
+    reduce_gradients(values);
+  } else {
+    loss.backward();
+  }
   optimizer_->step();
   if (transform_) transform_->project();
   for (size_t l = 0; l < fresh.size(); ++l) history_[l].index_copy_(0, b.target_nodes, fresh[l]);
-  return loss.item<double>();
+  task_loss_sum_ += values[1];
+  ++steps_;
+  return values[0];
+}
+
+void VersionFit::reduce_gradients(std::vector<double>& values) {
+  std::vector<torch::Tensor> grads;
+  for (auto& group : optimizer_->param_groups())
+    for (auto& p : group.params()) {
+      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+      grads.push_back(p.grad().reshape(-1));
+    }
+  // One buffer, one allreduce per step.
+  grads.push_back(torch::tensor(std::vector<float>(values.begin(), values.end())));
+  torch::Tensor flat = torch::cat(grads);
+  step_bytes_ = flat.numel() * static_cast<int64_t>(flat.element_size());
+  dist_->allreduce_sum(flat);
+  int64_t at = 0;
+  for (auto& group : optimizer_->param_groups())
+    for (auto& p : group.params()) {
+      p.mutable_grad().copy_(flat.narrow(0, at, p.numel()).view_as(p));
+      at += p.numel();
+    }
+  for (size_t i = 0; i < values.size(); ++i) values[i] = flat[at + static_cast<int64_t>(i)].item<double>();
+}
+
+RecallResult VersionFit::recall(const torch::Tensor& z, const std::vector<std::pair<int32_t, int32_t>>& val) const {
+  const auto zc = z.contiguous();
+  const float* zp = zc.data_ptr<float>();
+  const int64_t nu = vg_.graph.num_users(), d = zc.size(1);
+  if (dist_ == nullptr)
+    return recall_at_k(zp, zp + nu * d, nu, vg_.graph.num_items(), d, val, &vg_.graph, config_.ks);
+  // Each rank ranks the items for its share of the users (user mod world
+  // size); per-user sums and counts are added over ranks.
+  std::vector<std::pair<int32_t, int32_t>> mine;
+  for (const auto& p : val)
+    if (p.first % dist_->world_size() == dist_->rank()) mine.push_back(p);
+  const RecallResult part = recall_at_k(zp, zp + nu * d, nu, vg_.graph.num_items(), d, mine, &vg_.graph, config_.ks);
+  std::vector<double> sums;
+  for (const int k : config_.ks) sums.push_back(part.users > 0 ? part.at(k) * static_cast<double>(part.users) : 0.0);
+  sums.push_back(static_cast<double>(part.users));
+  auto t = torch::tensor(sums, torch::kDouble);
+  dist_->allreduce_sum(t);
+  RecallResult r;
+  r.users = static_cast<int64_t>(t[static_cast<int64_t>(config_.ks.size())].item<double>());
+  for (size_t i = 0; i < config_.ks.size(); ++i)
+    r.recall[config_.ks[i]] = r.users > 0 ? t[static_cast<int64_t>(i)].item<double>() / static_cast<double>(r.users) : 0.0;
+  return r;
 }
 
 CurvePoint VersionFit::evaluate(int epoch) {
@@ -249,13 +329,7 @@ CurvePoint VersionFit::evaluate(int epoch) {
   p.epoch = epoch;
   const torch::Tensor z = trains_model() ? embed_all(model_, vg_) : *frozen_z_;
   const int64_t nu = vg_.graph.num_users();
-  if (trains_model()) {
-    const auto zc = z.contiguous();
-    const float* zp = zc.data_ptr<float>();
-    const auto r = recall_at_k(zp, zp + nu * zc.size(1), nu, vg_.graph.num_items(), zc.size(1), eval_val_, &vg_.graph,
-                               config_.ks);
-    p.recall = r.at(config_.primary_k);
-  }
+  if (trains_model()) p.recall = recall(z, eval_val_).at(config_.primary_k);
   if (aligned()) p.alignment = full_alignment(z, transform_, *align_, nu);
   return p;
 }
@@ -275,9 +349,11 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     lambda_steps_ = 0;
     const BprTriples triples = sampler_.sample_epoch();
     std::vector<std::pair<size_t, size_t>> ranges;
+    // BatchNorm needs two rows (on every rank of a data-parallel job).
+    const size_t min_rows = 2 * static_cast<size_t>(dist_ != nullptr ? dist_->world_size() : 1);
     for (size_t s = 0; s < triples.size(); s += static_cast<size_t>(config_.batch_size)) {
       const size_t e = std::min(triples.size(), s + static_cast<size_t>(config_.batch_size));
-      if (e - s >= 2) ranges.emplace_back(s, e);  // BatchNorm needs two rows
+      if (e - s >= min_rows) ranges.emplace_back(s, e);
     }
     // Batch i+1 (its sampling and plan) is made on a worker thread while step i runs.
     auto prepare = [&](size_t i) {
@@ -324,15 +400,11 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     }
   }
   res.plan = plan_kind_;
+  res.steps = steps_;
+  res.step_allreduce_bytes = step_bytes_;
   if (trains_model() && !best_model.empty()) restore(*model_, best_model);
   if (transform_ && !best_transform.empty()) restore(*transform_, best_transform);
-  if (trains_model()) {
-    const torch::Tensor z = embed_all(model_, vg_).contiguous();
-    const int64_t nu = vg_.graph.num_users();
-    const float* zp = z.data_ptr<float>();
-    res.recall = recall_at_k(zp, zp + nu * z.size(1), nu, vg_.graph.num_items(), z.size(1), vg_.val, &vg_.graph,
-                             config_.ks);
-  }
+  if (trains_model()) res.recall = recall(embed_all(model_, vg_), vg_.val);
   return res;
 }
 

@@ -1,11 +1,13 @@
 #include "bcemb/train/workbench.h"
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <sstream>
 
 #include "bcemb/compat/transform.h"
+#include "bcemb/dist/collective.h"
 #include "bcemb/eval/alignment_error.h"
 #include "bcemb/io/atomic_file.h"
 #include "bcemb/train/version_fit.h"
@@ -60,7 +62,8 @@ struct Workbench::Impl {
                   config.weight_decay, config.lambda,     config.seed,          config.item_id_feature,
                   config.lambda_ramp_epochs, config.fanout, config.eval_users, config.distill_weight};
     fingerprint = fnv1a64_hex(f.dump());
-    if (!cache_dir.empty()) make_dirs(cache_dir);
+    if (auto* c = dist::current()) c->agree("data, versions and training settings (fingerprint)", fingerprint);
+    if (!cache_dir.empty() && dist::is_writer()) make_dirs(cache_dir);
   }
 
   const VersionGraph& graph(int k) {
@@ -77,8 +80,10 @@ struct Workbench::Impl {
   int posthoc_epochs() const { return config.posthoc_epochs > 0 ? config.posthoc_epochs : config.epochs; }
 
   // Cached shared models: <cache>/<name>.pt + <name>.json (with the fingerprint).
+  // A data-parallel job trains everything: ranks need not share a file
+  // system, and one rank reusing a model another trains would stall both.
   bool load_cached(const std::string& name, int k, bool m0_arch, TrainedModel& out) {
-    if (cache_dir.empty()) return false;
+    if (cache_dir.empty() || dist::current() != nullptr) return false;
     const std::string meta = cache_dir + "/" + name + ".json", pt = cache_dir + "/" + name + ".pt";
     if (!path_exists(meta) || !path_exists(pt)) return false;
     nlohmann::json j;
@@ -96,7 +101,7 @@ struct Workbench::Impl {
   }
 
   void save_cached(const std::string& name, TrainedModel& m, int k) {
-    if (cache_dir.empty()) return;
+    if (cache_dir.empty() || !dist::is_writer()) return;
     write_file_atomic(cache_dir + "/" + name + ".pt", save_module(*m.model));
     VersionMetrics vm;
     vm.version = k;
@@ -213,10 +218,12 @@ struct Workbench::Impl {
   }
 };
 
-StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& dir, bool force) {
-  RunDir rd(dir);
+StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& dir_arg, bool force) {
+  std::string dir = dir_arg;
+  while (dir.size() > 1 && dir.back() == '/') dir.pop_back();
   const int K = static_cast<int>(versions.size());
-  if (!force && rd.complete()) {
+  if (!force && dist::current() == nullptr && RunDir(dir).complete()) {
+    const RunDir rd(dir);
     const auto m = rd.manifest();
     if (m.value("fingerprint", "") == fingerprint && m.value("strategy", "") == s.name && rd.versions() == K) {
       StrategyResult r;
@@ -229,8 +236,25 @@ StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& di
     }
   }
   const auto t0 = std::chrono::steady_clock::now();
-  make_dirs(dir);
-  std::remove((dir + "/run.json").c_str());  // a rewritten run is incomplete until it ends
+  // The run is written to DIR.partial and moved to DIR when complete, so DIR
+  // is never half-written (a failure, a lost rank) and an older complete run
+  // there stays until the new one replaces it. In a data-parallel job only
+  // rank 0 writes.
+  const bool writer = dist::is_writer();
+  const std::string staging = dir + ".partial";
+  RunDir rd(staging);
+  if (writer) {
+    std::filesystem::remove_all(staging);
+    make_dirs(staging);
+  }
+  struct Cleanup {
+    const std::string& path;
+    bool active;
+    ~Cleanup() {
+      std::error_code ec;
+      if (active) std::filesystem::remove_all(path, ec);
+    }
+  } cleanup{staging, writer};
   StrategyResult result;
   result.strategy = s.name;
   log_line("[" + s.name + "] " + s.describe());
@@ -321,14 +345,16 @@ StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& di
       const Matrix ref = to_matrix(m0_embeddings(k));
       vm.alignment_error = mean_row_distance(compat0, ref);
     }
-    make_dirs(rd.version_dir(k));
-    write_matrix_npy(rd.file(k, "user_emb.npy"), rows_to_matrix(z, 0, nu));
-    write_matrix_npy(rd.file(k, "item_emb.npy"), rows_to_matrix(z, nu, ni));
-    write_id_map(rd.file(k, "users.tsv"), ds.user_ids, static_cast<size_t>(nu));
-    write_id_map(rd.file(k, "items.tsv"), ds.item_ids, static_cast<size_t>(ni));
-    if (k > 0) write_matrix_npy(rd.file(k, "B.npy"), b);
-    write_file_atomic(rd.file(k, "model.pt"), save_module(*model));
-    write_file_atomic(rd.file(k, "metrics.json"), to_json(vm).dump(1));
+    if (writer) {
+      make_dirs(rd.version_dir(k));
+      write_matrix_npy(rd.file(k, "user_emb.npy"), rows_to_matrix(z, 0, nu));
+      write_matrix_npy(rd.file(k, "item_emb.npy"), rows_to_matrix(z, nu, ni));
+      write_id_map(rd.file(k, "users.tsv"), ds.user_ids, static_cast<size_t>(nu));
+      write_id_map(rd.file(k, "items.tsv"), ds.item_ids, static_cast<size_t>(ni));
+      if (k > 0) write_matrix_npy(rd.file(k, "B.npy"), b);
+      write_file_atomic(rd.file(k, "model.pt"), save_module(*model));
+      write_file_atomic(rd.file(k, "metrics.json"), to_json(vm).dump(1));
+    }
     std::ostringstream msg;
     msg << "[" << s.name << "] version " << k << " done: Recall@" << config.primary_k << " "
         << fit.recall.recall[config.primary_k] << ", alignment error " << vm.alignment_error;
@@ -337,7 +363,18 @@ StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& di
     prev = model;
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  write_file_atomic(dir + "/run.json", manifest(s, true, result.seconds).dump(1));
+  // Every rank got here: the run is complete, and rank 0 commits it.
+  if (auto* c = dist::current()) c->barrier();
+  if (writer) {
+    write_file_atomic(staging + "/run.json", manifest(s, true, result.seconds).dump(1));
+    const std::string old = dir + ".old";
+    std::filesystem::remove_all(old);
+    if (path_exists(dir)) std::filesystem::rename(dir, old);
+    std::filesystem::rename(staging, dir);
+    fsync_dir(std::filesystem::path(dir).parent_path().empty() ? "." : std::filesystem::path(dir).parent_path().string());
+    std::filesystem::remove_all(old);
+    cleanup.active = false;
+  }
   return result;
 }
 

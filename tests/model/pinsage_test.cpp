@@ -95,7 +95,7 @@ TEST(PinSage, ChunkedInferenceEqualsTheFullGraphForward) {
     torch::NoGradGuard no_grad;
     full = model->forward(f.vg->full_plan(3));
   }
-  const auto chunked = model->infer(f.vg->plans, 7);
+  const auto chunked = model->infer(f.vg->plans, nullptr, 7);
   ASSERT_EQ(chunked.sizes(), full.sizes());
   EXPECT_TRUE(torch::allclose(chunked, full, 1e-4, 1e-5)) << (chunked - full).abs().max().item<double>();
   EXPECT_FALSE(model->is_training());

@@ -8,6 +8,7 @@
 // targets depend on; the full plan gives every node's embedding.
 #include <torch/torch.h>
 
+#include "bcemb/dist/collective.h"
 #include "bcemb/graph/computation_plan.h"
 
 namespace bcemb {
@@ -25,13 +26,17 @@ class PinSageImpl : public torch::nn::Module {
   // its neighbours from `history` (layers 1..L-1: every node's ReLU'd layer
   // output, no gradient). layer_outputs, if given, receives the plan's own
   // ReLU'd outputs of layers 1..L-1 (detached), to keep as history.
+  // sync_bn: in training mode, BatchNorm statistics over the rows of all the
+  // job's ranks (data-parallel steps on plans that differ per rank).
   torch::Tensor forward(const ComputationPlan& plan, const std::vector<torch::Tensor>* history = nullptr,
-                        std::vector<torch::Tensor>* layer_outputs = nullptr);
+                        std::vector<torch::Tensor>* layer_outputs = nullptr, dist::Collective* sync_bn = nullptr);
   // Every node's embedding in eval mode without autograd, layer by layer in
   // chunks of rows: memory stays two num_nodes x dim tables plus one chunk,
   // whatever the graph. Equals forward(source.full_plan(layers)) in eval mode
-  // (BatchNorm with its running statistics is per row).
-  torch::Tensor infer(const PlanSource& source, int64_t chunk_rows = 1 << 15);
+  // (BatchNorm with its running statistics is per row). shard: each rank
+  // computes its share of the rows of every layer and the layer is summed
+  // over ranks (others' rows are zero here), so all ranks get every row.
+  torch::Tensor infer(const PlanSource& source, dist::Collective* shard = nullptr, int64_t chunk_rows = 1 << 15);
   const PinSageConfig& config() const { return config_; }
 
  private:

@@ -24,6 +24,8 @@ struct FitResult {
   double train_seconds = 0;  // optimisation only, evaluation excluded
   std::string plan;          // what the steps computed: full|batch|sampled|historical ("" when not trained)
   std::vector<double> task_loss;  // every epoch: mean BPR + weight-decay loss (no alignment), when M_k trains
+  int64_t steps = 0;              // optimiser steps over all epochs
+  int64_t step_allreduce_bytes = 0;  // data parallel: bytes each rank allreduces per step (0 in one process)
 };
 
 }  // namespace bcemb

@@ -19,6 +19,7 @@
 
 #include "bcemb/compat/constraint.h"
 #include "bcemb/compat/transform.h"
+#include "bcemb/dist/collective.h"
 #include "bcemb/eval/recall.h"
 #include "bcemb/model/module_state.h"
 #include "bcemb/model/pinsage.h"
@@ -55,6 +56,9 @@ struct Batch {
   torch::Tensor nodes;           // 3 * size(): global node id of each entry
   std::shared_ptr<const ComputationPlan> plan;  // null: the full graph (TrainConfig::plan "full")
   torch::Tensor target_nodes;                   // historical plans: the targets, to update the kept rows
+  // Data parallel: this rank's share of the global batch's triples, so that
+  // the ranks' weighted losses sum to the global batch's mean loss.
+  double weight = 1.0;
   int64_t size() const { return rows.size(0) / 3; }
 };
 
@@ -65,7 +69,9 @@ class VersionFit {
              const TrainConfig& config, uint64_t seed, std::optional<torch::Tensor> frozen_z = std::nullopt);
 
   // Triples [begin, end) with their computation plan. Runs on a worker thread
-  // for batch i+1 while step i runs; calls must not overlap each other.
+  // for batch i+1 while step i runs; calls must not overlap each other. In
+  // a data-parallel job (dist::current()) every rank samples the same
+  // triples and takes its own contiguous share of [begin, end).
   Batch make_batch(const BprTriples& t, size_t begin, size_t end);
   double step(const Batch& batch);  // one optimiser step; returns the batch loss
   // full|batch|sampled|historical, once the first batch is made
@@ -79,6 +85,10 @@ class VersionFit {
   bool trains_model() const { return !frozen_z_.has_value(); }
   std::string choose_plan(const std::vector<int32_t>& targets, int layers);
   void refresh_history();  // every node's layer outputs, BatchNorm over the whole graph
+  // Data parallel: gradients (and `values`, weighted losses) summed over
+  // ranks in one allreduce before the optimiser step.
+  void reduce_gradients(std::vector<double>& values);
+  RecallResult recall(const torch::Tensor& z, const std::vector<std::pair<int32_t, int32_t>>& val) const;
   const VersionGraph& vg_;
   PinSage model_;
   BackwardTransform transform_;
@@ -88,6 +98,7 @@ class VersionFit {
   BprSampler sampler_;
   PlanBuilder planner_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
+  dist::Collective* dist_ = nullptr;  // the data-parallel job, if any
   std::vector<std::pair<int32_t, int32_t>> eval_val_;  // per-epoch validation pairs (TrainConfig::eval_users)
   std::vector<int32_t> slot_;
   std::vector<uint32_t> stamp_;
@@ -104,6 +115,8 @@ class VersionFit {
   uint64_t seed_;
   std::string plan_kind_;  // resolved from TrainConfig::plan on the first batch
   int epoch_ = 0;          // the epoch run() is in
+  int64_t steps_ = 0;
+  int64_t step_bytes_ = 0;  // the last step's allreduce buffer
   // Historical plans: every node's ReLU'd outputs of layers 1..L-1, as of
   // the epoch's start (history_epoch_) or the node's last batch.
   std::vector<torch::Tensor> history_;
@@ -111,7 +124,8 @@ class VersionFit {
 };
 
 // M(G) for every node of the graph, eval mode, no gradient: num_nodes x dim
-// (layer by layer in chunks: PinSageImpl::infer).
+// (layer by layer in chunks: PinSageImpl::infer; sharded over the ranks of a
+// data-parallel job, every rank gets every row).
 torch::Tensor embed_all(PinSage& model, const VersionGraph& vg);
 
 }  // namespace bcemb

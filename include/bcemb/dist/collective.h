@@ -1,0 +1,45 @@
+#pragma once
+// The ranks of one data-parallel job, as the training code sees them. The
+// implementation is c10d's ProcessGroupGloo (dist/process_group.h); this
+// header stays free of torch and c10d so any file may include it.
+//
+// Like torch.distributed's default group, a process has at most one job: the
+// CLI connects it (dist::set_current) before training, and the library asks
+// dist::current(), which is null in an ordinary single-process run.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+
+namespace at {
+class Tensor;
+}
+
+namespace bcemb::dist {
+
+class Collective {
+ public:
+  virtual ~Collective() = default;
+  virtual int rank() const = 0;
+  virtual int world_size() const = 0;
+  // In place: every rank ends with the element-wise sum over ranks. A lost
+  // rank or one that stops answering for the job's timeout throws Error
+  // naming it, never hangs.
+  virtual void allreduce_sum(at::Tensor& t) = 0;
+  virtual void barrier() = 0;
+  // Every rank must pass the same value (a data fingerprint, a config):
+  // throws Error naming the rank that differs and both values.
+  virtual void agree(const std::string& what, const std::string& value) = 0;
+  // Payload bytes this rank has sent to allreduce_sum so far (a benchmark figure).
+  virtual uint64_t bytes_reduced() const = 0;
+};
+
+Collective* current();  // null: a single process
+void set_current(std::shared_ptr<Collective> c);
+// Rank 0 (or a single process): the one that writes run directories and prints results.
+bool is_writer();
+// A rank's contiguous share [begin, end) of n items (rank r of W gets
+// [n*r/W, n*(r+1)/W)); all of [0, n) without a job.
+std::pair<int64_t, int64_t> share(int64_t n, const Collective* c = current());
+
+}  // namespace bcemb::dist

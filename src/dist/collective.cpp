@@ -1,0 +1,24 @@
+#include "bcemb/dist/collective.h"
+
+namespace bcemb::dist {
+
+namespace {
+std::shared_ptr<Collective>& slot() {
+  static std::shared_ptr<Collective> c;
+  return c;
+}
+}  // namespace
+
+Collective* current() { return slot().get(); }
+
+void set_current(std::shared_ptr<Collective> c) { slot() = std::move(c); }
+
+bool is_writer() { return current() == nullptr || current()->rank() == 0; }
+
+std::pair<int64_t, int64_t> share(int64_t n, const Collective* c) {
+  if (c == nullptr) return {0, n};
+  const int64_t r = c->rank(), w = c->world_size();
+  return {n * r / w, n * (r + 1) / w};
+}
+
+}  // namespace bcemb::dist
