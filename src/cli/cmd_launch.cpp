@@ -1,6 +1,7 @@
 // bcemb launch: the ranks of a data-parallel job on this machine.
 #include <unistd.h>
 
+#include <algorithm>
 #include <climits>
 
 #include "bcemb/dist/launch.h"
@@ -28,6 +29,13 @@ void register_launch(CLI::App& app) {
   cmd->add_option("command", opts->args, "the command each rank runs (after --): train, compare, experiment, bench train")
       ->required();
   cmd->callback([opts] {
+    // The command after any global flags (-q) must be one that trains.
+    const auto first = std::find_if(opts->args.begin(), opts->args.end(), [](const std::string& a) { return a[0] != '-'; });
+    const std::string name = first == opts->args.end() ? "" : *first;
+    if (name != "train" && name != "compare" && name != "experiment" && name != "sweep" && name != "demo" &&
+        name != "bench")
+      throw Error("launch runs a training command (train, compare, experiment, sweep, demo, bench train), not '" +
+                  name + "'");
     opts->program = this_program();
     const int status = dist::launch_local(*opts);
     if (status != 0) std::exit(status);

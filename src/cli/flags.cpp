@@ -165,6 +165,7 @@ std::string TrainFlags::output_dir(const std::string& out) {
     std::string tmpl = (std::filesystem::temp_directory_path() / "bcemb-rank-XXXXXX").string();
     if (mkdtemp(tmpl.data()) == nullptr) throw Error("cannot create a scratch folder in " + tmpl);
     scratch.path = tmpl;
+    dist::set_private_outputs(true);
   }
   return scratch.path + "/out";
 }

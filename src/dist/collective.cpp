@@ -13,7 +13,13 @@ Collective* current() { return slot().get(); }
 
 void set_current(std::shared_ptr<Collective> c) { slot() = std::move(c); }
 
+bool g_private_outputs = false;
+
 bool is_writer() { return current() == nullptr || current()->rank() == 0; }
+
+void set_private_outputs(bool on) { g_private_outputs = on; }
+
+bool writes_files() { return is_writer() || g_private_outputs; }
 
 std::pair<int64_t, int64_t> share(int64_t n, const Collective* c) {
   if (c == nullptr) return {0, n};

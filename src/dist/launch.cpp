@@ -19,8 +19,11 @@ namespace bcemb::dist {
 
 namespace {
 
-volatile sig_atomic_t g_signal = 0;
-void on_signal(int sig) { g_signal = sig; }
+volatile sig_atomic_t g_signal = 0, g_signals = 0;
+void on_signal(int sig) {
+  g_signal = sig;
+  ++g_signals;
+}
 
 struct Rank {
   pid_t pid = -1;
@@ -59,14 +62,23 @@ int launch_local(const LaunchOptions& o) {
   sigaction(SIGTERM, &sa, nullptr);
 
   std::vector<Rank> ranks(static_cast<size_t>(o.nproc));
+  // Started ranks must not outlive a launcher that fails to start the rest.
+  auto abandon = [&](const std::string& what) {
+    for (auto& k : ranks)
+      if (k.pid > 0) {
+        kill(k.pid, SIGKILL);
+        waitpid(k.pid, nullptr, 0);
+      }
+    throw Error("launch: " + what + ": " + std::strerror(errno));
+  };
   for (int r = 0; r < o.nproc; ++r) {
     std::vector<std::string> argv{o.program};
     argv.insert(argv.end(), o.args.begin(), o.args.end());
     argv.insert(argv.end(), {"--world-size", std::to_string(o.nproc), "--rank", std::to_string(r), "--rendezvous", url});
     int fds[2];
-    if (pipe2(fds, O_CLOEXEC) != 0) throw Error(std::string("launch: pipe: ") + std::strerror(errno));
+    if (pipe2(fds, O_CLOEXEC) != 0) abandon("pipe");
     const pid_t pid = fork();
-    if (pid < 0) throw Error(std::string("launch: fork: ") + std::strerror(errno));
+    if (pid < 0) abandon("fork");
     if (pid == 0) {
       dup2(fds[1], STDERR_FILENO);
       std::vector<char*> cargv;
@@ -85,10 +97,12 @@ int launch_local(const LaunchOptions& o) {
   int status_first = 0, running = o.nproc, forwarded = 0;
   char buf[65536];
   while (running > 0 || std::any_of(ranks.begin(), ranks.end(), [](const Rank& k) { return k.err >= 0; })) {
-    if (g_signal != 0 && forwarded != g_signal) {
-      forwarded = g_signal;
+    // The first SIGINT/SIGTERM is passed on (ranks stop gracefully); a
+    // second one kills them.
+    if (g_signals != forwarded) {
+      forwarded = g_signals;
       for (const auto& k : ranks)
-        if (k.pid > 0) kill(k.pid, g_signal);
+        if (k.pid > 0) kill(k.pid, forwarded > 1 ? SIGKILL : g_signal);
     }
     std::vector<pollfd> fds;
     std::vector<size_t> which;

@@ -114,7 +114,7 @@ class GlooCollective : public Collective {
     if (missing.empty()) return "a rank failed (all ranks still check in)";
     std::string s = missing.size() == 1 ? "lost rank " : "lost ranks ";
     for (size_t i = 0; i < missing.size(); ++i) s += (i > 0 ? ", " : "") + std::to_string(missing[i]);
-    return s + " (exited or did not answer within " + timeout + ")";
+    return s + " (did not check in after the failure; a rank still blocked in a collective is named too)";
   }
 
   c10::intrusive_ptr<c10d::Store> store_;
@@ -175,15 +175,21 @@ std::shared_ptr<Collective> connect(const DistOptions& o) {
   // Before Gloo's own rendezvous (which could only time out): each rank
   // number once, and one world size.
   const std::string r = std::to_string(o.rank), w = std::to_string(o.world_size);
-  if (store->add("bcemb/rank/" + r, 1) > 1)
+  int64_t joined = 0;
+  try {
+    joined = store->add("bcemb/rank/" + r, 1);
+    store->set("bcemb/world/" + r, bytes(w));
+  } catch (const std::exception& e) {
+    throw Error("rank " + r + ": the rendezvous " + o.rendezvous + " failed: " + first_line(e));
+  }
+  if (joined > 1)
     throw Error("rank " + r + " joined the rendezvous " + o.rendezvous + " twice" +
                 (tcp ? "" : " (or its file is left from an earlier job: remove it)"));
-  store->set("bcemb/world/" + r, bytes(w));
   for (int other = o.rank == 0 ? 1 : 0; other < (o.rank == 0 ? o.world_size : 1); ++other) {
     std::string theirs;
     try {
       theirs = text(store->get("bcemb/world/" + std::to_string(other)));
-    } catch (const std::exception& e) {
+    } catch (const std::exception&) {
       throw Error("rank " + std::to_string(other) + " did not join the rendezvous " + o.rendezvous + " within " +
                   std::to_string(static_cast<int>(o.timeout_s)) + " s (--dist-timeout)");
     }

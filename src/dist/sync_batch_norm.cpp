@@ -39,7 +39,8 @@ torch::Tensor sync_batch_norm(torch::nn::BatchNorm1dImpl& bn, const torch::Tenso
   const auto& opt = bn.options;
   if (opt.track_running_stats()) {
     torch::NoGradGuard no_grad;
-    const double m = opt.momentum().value_or(0.1);
+    if (!opt.momentum()) throw std::invalid_argument("sync_batch_norm: cumulative averages (momentum None) are not supported");
+    const double m = *opt.momentum();
     bn.running_mean.mul_(1 - m).add_(mean.to(torch::kFloat), m);
     bn.running_var.mul_(1 - m).add_((var * (n / std::max(1.0, n - 1))).to(torch::kFloat), m);
     bn.num_batches_tracked.add_(1);

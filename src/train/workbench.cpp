@@ -29,6 +29,30 @@ Matrix rows_to_matrix(const torch::Tensor& z, int64_t begin, int64_t count) {
   return to_matrix(z.narrow(0, begin, count));
 }
 
+// Moves a complete run from `staging` (inside dir) into dir: the old
+// run.json goes first (from then on dir holds an incomplete run, as during
+// any rewrite), then each v<k> replaces its namesake, v<k> folders of an
+// older run with more versions are removed, and run.json comes last. Other
+// files in dir are left alone. Renames within one folder: no copies.
+void install_run(const std::string& staging, const std::string& dir, int versions) {
+  namespace fs = std::filesystem;
+  fs::remove(dir + "/run.json");
+  for (int k = 0;; ++k) {
+    const std::string name = "/v" + std::to_string(k);
+    if (k < versions) {
+      fs::remove_all(dir + name);
+      fs::rename(staging + name, dir + name);
+    } else if (fs::exists(dir + name)) {
+      fs::remove_all(dir + name);
+    } else {
+      break;
+    }
+  }
+  fs::rename(staging + "/run.json", dir + "/run.json");
+  fs::remove_all(staging);
+  fsync_dir(dir);
+}
+
 }  // namespace
 
 struct Workbench::Impl {
@@ -63,7 +87,7 @@ struct Workbench::Impl {
                   config.lambda_ramp_epochs, config.fanout, config.eval_users, config.distill_weight};
     fingerprint = fnv1a64_hex(f.dump());
     if (auto* c = dist::current()) c->agree("data, versions and training settings (fingerprint)", fingerprint);
-    if (!cache_dir.empty() && dist::is_writer()) make_dirs(cache_dir);
+    if (!cache_dir.empty() && dist::writes_files()) make_dirs(cache_dir);
   }
 
   const VersionGraph& graph(int k) {
@@ -101,7 +125,7 @@ struct Workbench::Impl {
   }
 
   void save_cached(const std::string& name, TrainedModel& m, int k) {
-    if (cache_dir.empty() || !dist::is_writer()) return;
+    if (cache_dir.empty() || !dist::writes_files()) return;
     write_file_atomic(cache_dir + "/" + name + ".pt", save_module(*m.model));
     VersionMetrics vm;
     vm.version = k;
@@ -236,25 +260,28 @@ StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& di
     }
   }
   const auto t0 = std::chrono::steady_clock::now();
-  // The run is written to DIR.partial and moved to DIR when complete, so DIR
-  // is never half-written (a failure, a lost rank) and an older complete run
-  // there stays until the new one replaces it. In a data-parallel job only
-  // rank 0 writes.
-  const bool writer = dist::is_writer();
-  const std::string staging = dir + ".partial";
+  // The run is written to DIR/.partial and moved into DIR once complete
+  // (install_run), so a failure or a lost rank never leaves a half-written
+  // run, and an older complete run in DIR stays until the new one is done.
+  // In a data-parallel job only rank 0 writes (see dist::writes_files).
+  const bool writer = dist::writes_files();
+  const std::string staging = dir + "/.partial";
   RunDir rd(staging);
+  const bool created = !path_exists(dir);
   if (writer) {
     std::filesystem::remove_all(staging);
     make_dirs(staging);
   }
-  struct Cleanup {
-    const std::string& path;
-    bool active;
+  struct Cleanup {  // on failure: the staging folder, and DIR if this run made it
+    std::string staging, dir;
+    bool active, created;
     ~Cleanup() {
       std::error_code ec;
-      if (active) std::filesystem::remove_all(path, ec);
+      if (!active) return;
+      std::filesystem::remove_all(staging, ec);
+      if (created && std::filesystem::is_empty(dir, ec)) std::filesystem::remove(dir, ec);
     }
-  } cleanup{staging, writer};
+  } cleanup{staging, dir, writer, created};
   StrategyResult result;
   result.strategy = s.name;
   log_line("[" + s.name + "] " + s.describe());
@@ -367,13 +394,8 @@ StrategyResult Workbench::Impl::run(const StrategySpec& s, const std::string& di
   if (auto* c = dist::current()) c->barrier();
   if (writer) {
     write_file_atomic(staging + "/run.json", manifest(s, true, result.seconds).dump(1));
-    const std::string old = dir + ".old";
-    std::filesystem::remove_all(old);
-    if (path_exists(dir)) std::filesystem::rename(dir, old);
-    std::filesystem::rename(staging, dir);
-    fsync_dir(std::filesystem::path(dir).parent_path().empty() ? "." : std::filesystem::path(dir).parent_path().string());
-    std::filesystem::remove_all(old);
     cleanup.active = false;
+    install_run(staging, dir, K);
   }
   return result;
 }

@@ -57,7 +57,7 @@ def test_two_ranks_train_what_one_process_trains(tmp_path):
     for va, vb in zip(ra["versions"], rb["versions"]):
         assert va["best_epoch"] == vb["best_epoch"]
         assert abs(va["recall"]["recall@50"] - vb["recall"]["recall@50"]) < 0.01
-    assert not os.path.exists(str(tmp_path / "two") + ".partial")
+    assert not os.path.exists(tmp_path / "two" / ".partial")
 
 
 def test_sampled_plan_with_synchronised_batch_norm(tmp_path):
@@ -94,6 +94,9 @@ def wait_for_training(proc):
 
 @pytest.mark.parametrize("fault", ["kill", "stop"])
 def test_a_lost_rank_fails_the_job_naming_it(tmp_path, fault):
+    if fault == "stop":  # an older complete run in --out must survive the failed job
+        train(tmp_path / "run", "--epochs", "1", "--strategy", "no-bc")
+        (tmp_path / "run" / "notes.txt").write_text("kept")
     procs = start_ranks(tmp_path, extra=(("--epochs", "100000"), ("--epochs", "100000")), timeout=5)
     try:
         wait_for_training(procs[0])
@@ -104,9 +107,13 @@ def test_a_lost_rank_fails_the_job_naming_it(tmp_path, fault):
         _, err = procs[0].communicate(timeout=120)
         assert procs[0].returncode != 0
         assert "lost rank 1" in err, err
-        # Nothing half-written: no run directory, no leftover staging folder.
-        assert not os.path.exists(tmp_path / "run")
-        assert not os.path.exists(str(tmp_path / "run") + ".partial")
+        # Nothing half-written: no run directory (nor its staging folder),
+        # or the older run untouched.
+        if fault == "kill":
+            assert not os.path.exists(tmp_path / "run")
+        else:
+            assert sorted(os.listdir(tmp_path / "run")) == ["notes.txt", "run.json", "v0", "v1"]
+            assert json.load(open(tmp_path / "run" / "run.json"))["config"]["epochs"] == 1
     finally:
         for p in procs:
             if p.poll() is None:
@@ -131,6 +138,17 @@ def test_world_size_mismatch_is_refused(tmp_path):
     errs = [p.communicate(timeout=120)[1] for p in procs]
     assert all(p.returncode != 0 for p in procs)
     assert any("ranks disagree on the world size" in e for e in errs), errs
+
+
+def test_experiment_runs_as_two_ranks(tmp_path):
+    # Ranks > 0 read back their own runs in a scratch folder; rank 0 alone
+    # writes --out and prints the table.
+    r = subprocess.run([BCEMB, "launch", "--nproc", "2", "--", "-q", "experiment", *DATA, "--epochs", "2",
+                        "--consumer-epochs", "2", "--strategies", "no-bc,bc-aligner", "--out", str(tmp_path / "exp")],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.count("# bcemb experiment") == 1
+    assert os.path.exists(tmp_path / "exp" / "table.md")
 
 
 def test_launch_returns_the_first_failure_and_prefixes_progress(tmp_path):

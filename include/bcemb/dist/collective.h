@@ -36,8 +36,14 @@ class Collective {
 
 Collective* current();  // null: a single process
 void set_current(std::shared_ptr<Collective> c);
-// Rank 0 (or a single process): the one that writes run directories and prints results.
+// Rank 0 (or a single process): the one that prints results and writes
+// where the user asked.
 bool is_writer();
+// Ranks > 0 of commands that read their own outputs back (compare,
+// experiment) write them to a private scratch folder: they call this, and
+// the library then writes run directories on them too.
+void set_private_outputs(bool on);
+bool writes_files();  // is_writer() or private outputs
 // A rank's contiguous share [begin, end) of n items (rank r of W gets
 // [n*r/W, n*(r+1)/W)); all of [0, n) without a job.
 std::pair<int64_t, int64_t> share(int64_t n, const Collective* c = current());

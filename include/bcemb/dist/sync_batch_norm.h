@@ -13,9 +13,11 @@ namespace bcemb::dist {
 torch::Tensor allreduce_sum_autograd(const torch::Tensor& x, Collective& c);
 
 // BatchNorm1d in training mode with mean and variance over the rows of all
-// ranks (sums and counts allreduced), so N ranks with B/N rows each normalise
-// as one process with B rows; the running statistics are updated with the
-// same global values. With one rank it equals bn->forward(x).
+// ranks (sums and counts allreduced): what one process computes on the
+// concatenation of the ranks' rows (a node that two ranks both compute counts
+// twice, where one process with the whole batch would compute it once). The
+// running statistics are updated with the same global values on every rank.
+// With one rank it equals bn->forward(x).
 torch::Tensor sync_batch_norm(torch::nn::BatchNorm1dImpl& bn, const torch::Tensor& x, Collective& c);
 
 }  // namespace bcemb::dist
