@@ -5,6 +5,7 @@
 #include "bcemb/compat/composition.h"
 #include "bcemb/data/synthetic.h"
 #include "bcemb/eval/alignment_error.h"
+#include "bcemb/io/atomic_file.h"
 #include "bcemb/report/intended.h"
 #include "bcemb/util/error.h"
 #include "test_util.h"
@@ -76,6 +77,28 @@ TEST(Workbench, CompleteRunsAreReusedAndBadVersionsAreErrors) {
   EXPECT_THROW(rd.chain().composed(0, 2), Error);      // j > k
   EXPECT_THROW(rd.embeddings(1, "groups"), Error);
   EXPECT_THROW(RunDir(dir / "nothing").versions(), Error);
+}
+
+// A run is staged in RUN/.partial and moved in when complete: the user's
+// other files in RUN stay, and a run with fewer versions leaves none of the
+// older run's extra versions behind.
+TEST(Workbench, ARewrittenRunKeepsOtherFilesAndDropsStaleVersions) {
+  Small s;
+  test::TempDir dir;
+  const std::string run = dir / "run";
+  Workbench(s.ds, s.slices, s.train).run(parse_strategy("no-bc"), run);
+  ASSERT_EQ(RunDir(run).versions(), 3);
+  write_file_atomic(run + "/notes.txt", "kept");
+  SliceSpec two;
+  two.fractions = {0.6, 0.75, 0.9};
+  Workbench(s.ds, two, s.train).run(parse_strategy("no-bc"), run + "/");  // trailing slash: the same folder
+  const RunDir rd(run);
+  EXPECT_TRUE(rd.complete());
+  EXPECT_EQ(rd.versions(), 2);
+  EXPECT_FALSE(path_exists(rd.version_dir(2)));
+  EXPECT_FALSE(path_exists(run + "/.partial"));
+  EXPECT_EQ(read_file(run + "/notes.txt"), "kept");
+  EXPECT_EQ(rd.embeddings(1, "users").rows, rd.metrics(1).users);
 }
 
 }  // namespace
