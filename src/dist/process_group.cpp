@@ -114,7 +114,8 @@ class GlooCollective : public Collective {
     if (missing.empty()) return "a rank failed (all ranks still check in)";
     std::string s = missing.size() == 1 ? "lost rank " : "lost ranks ";
     for (size_t i = 0; i < missing.size(); ++i) s += (i > 0 ? ", " : "") + std::to_string(missing[i]);
-    return s + " (did not check in after the failure; a rank still blocked in a collective is named too)";
+    return s + " (no check-in within " + std::to_string(static_cast<int>(std::min(o_.timeout_s, 10.0))) +
+           " s of the failure)";
   }
 
   c10::intrusive_ptr<c10d::Store> store_;
