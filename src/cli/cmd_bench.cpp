@@ -82,6 +82,8 @@ void register_bench(CLI::App& app) {
       j["steps"] = fit.steps;
       j["step_allreduce_bytes"] = fit.step_allreduce_bytes;  // per rank and step: gradients + loss values
       j["allreduce_bytes_total"] = c->bytes_reduced();       // also evaluation's layer sums and recall counts
+      j["allreduce_calls"] = c->allreduce_calls();
+      j["allreduce_s"] = c->allreduce_seconds();  // this rank's wall-clock in allreduce, waiting included
     }
     print_result(j.dump() + "\n");
   });

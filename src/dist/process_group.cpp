@@ -43,12 +43,17 @@ class GlooCollective : public Collective {
   int rank() const override { return o_.rank; }
   int world_size() const override { return o_.world_size; }
   uint64_t bytes_reduced() const override { return bytes_; }
+  uint64_t allreduce_calls() const override { return calls_; }
+  double allreduce_seconds() const override { return seconds_; }
 
   void allreduce_sum(at::Tensor& t) override {
     if (!t.is_contiguous()) throw Error("allreduce needs a contiguous tensor");
     std::vector<at::Tensor> v{t};
+    const auto t0 = Clock::now();
     guarded("allreduce", [&] { pg_->allreduce(v)->wait(); });
+    seconds_ += std::chrono::duration<double>(Clock::now() - t0).count();
     bytes_ += static_cast<uint64_t>(t.numel()) * t.element_size();
+    ++calls_;
   }
 
   void barrier() override {
@@ -122,7 +127,8 @@ class GlooCollective : public Collective {
   c10::intrusive_ptr<c10d::ProcessGroupGloo> pg_;
   DistOptions o_;
   bool store_on_rank0_;
-  uint64_t bytes_ = 0;
+  uint64_t bytes_ = 0, calls_ = 0;
+  double seconds_ = 0;
   int agreements_ = 0;
 };
 

@@ -30,8 +30,11 @@ class Collective {
   // Every rank must pass the same value (a data fingerprint, a config):
   // throws Error naming the rank that differs and both values.
   virtual void agree(const std::string& what, const std::string& value) = 0;
-  // Payload bytes this rank has sent to allreduce_sum so far (a benchmark figure).
+  // Benchmark figures: payload bytes given to allreduce_sum, how many calls,
+  // and the wall-clock seconds this rank spent in them (waiting included).
   virtual uint64_t bytes_reduced() const = 0;
+  virtual uint64_t allreduce_calls() const = 0;
+  virtual double allreduce_seconds() const = 0;
 };
 
 Collective* current();  // null: a single process
