@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <iostream>
+#include <thread>
 #include <vector>
 
 #include "bcemb/util/error.h"
@@ -61,6 +63,13 @@ int launch_local(const LaunchOptions& o) {
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
 
+  // N ranks each taking every core would oversubscribe the machine: the
+  // ranks share the cores out unless the user set BCEMB_THREADS (--threads
+  // still wins), as torchrun does with OMP_NUM_THREADS.
+  if (std::getenv("BCEMB_THREADS") == nullptr) {
+    const unsigned cores = std::thread::hardware_concurrency();
+    setenv("BCEMB_THREADS", std::to_string(std::max(1u, cores / static_cast<unsigned>(o.nproc))).c_str(), 1);
+  }
   std::vector<Rank> ranks(static_cast<size_t>(o.nproc));
   // Started ranks must not outlive a launcher that fails to start the rest.
   auto abandon = [&](const std::string& what) {

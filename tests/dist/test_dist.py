@@ -151,6 +151,15 @@ def test_experiment_runs_as_two_ranks(tmp_path):
     assert os.path.exists(tmp_path / "exp" / "table.md")
 
 
+def test_launch_shares_the_cores_out(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k != "BCEMB_THREADS"}
+    r = subprocess.run([BCEMB, "launch", "--nproc", "2", "--", "-q", "bench", "train", "--format", "synthetic",
+                        "--users", "300", "--items", "150", "--interactions", "6000", "--dims", "16", "--epochs", "1"],
+                       capture_output=True, text=True, timeout=300, env=env)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["threads"] == max(1, os.cpu_count() // 2)
+
+
 def test_launch_returns_the_first_failure_and_prefixes_progress(tmp_path):
     r = subprocess.run([BCEMB, "launch", "--nproc", "2", "--", "train", *DATA, "--out", str(tmp_path / "run"),
                         "--epochs", "1", "--strategy", "no-bc"], capture_output=True, text=True, timeout=300)

@@ -15,7 +15,8 @@ struct LaunchOptions {
 
 // Starts rank r as `program args... --world-size N --rank r --rendezvous URL`,
 // forwards each rank's stderr line by line prefixed "[rank r] " (stdout is
-// shared as is: only rank 0 prints results), passes SIGINT/SIGTERM on, and
+// shared as is: only rank 0 prints results), gives each rank cores / N
+// threads unless BCEMB_THREADS is set, passes SIGINT/SIGTERM on, and
 // waits for every rank. Returns the exit status of the first rank to fail
 // (128 + signal for a killed one), else 0.
 int launch_local(const LaunchOptions& options);
