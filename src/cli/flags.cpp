@@ -1,12 +1,11 @@
 #include "flags.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <filesystem>
 #include <iostream>
 
 #include <sstream>
 
+#include "bcemb/io/scratch_dir.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/progress.h"
 #include "bcemb/util/threads.h"
@@ -154,20 +153,9 @@ void DistFlags::join() const {
 
 std::string TrainFlags::output_dir(const std::string& out) {
   if (dist::is_writer()) return out;
-  static struct Scratch {
-    std::string path;
-    ~Scratch() {
-      std::error_code ec;
-      if (!path.empty()) std::filesystem::remove_all(path, ec);
-    }
-  } scratch;
-  if (scratch.path.empty()) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "bcemb-rank-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw Error("cannot create a scratch folder in " + tmpl);
-    scratch.path = tmpl;
-    dist::set_private_outputs(true);
-  }
-  return scratch.path + "/out";
+  static const ScratchDir scratch("bcemb-rank-");
+  dist::set_private_outputs(true);
+  return scratch.path() + "/out";
 }
 
 void print_result(const std::string& text) {

@@ -10,11 +10,12 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
+#include <optional>
 #include <thread>
 #include <vector>
 
+#include "bcemb/io/scratch_dir.h"
 #include "bcemb/util/error.h"
 
 namespace bcemb::dist {
@@ -51,12 +52,11 @@ void forward(int r, std::string& pending, const char* data, size_t n, bool flush
 int launch_local(const LaunchOptions& o) {
   if (o.nproc < 1) throw Error("--nproc must be >= 1");
   if (o.args.empty()) throw Error("launch: give the command each rank runs after --, e.g. -- train --out run");
-  std::string tmp, url = o.rendezvous;
+  std::optional<ScratchDir> tmp;  // the default rendezvous file's folder
+  std::string url = o.rendezvous;
   if (url.empty()) {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "bcemb-launch-XXXXXX").string();
-    if (mkdtemp(tmpl.data()) == nullptr) throw Error("launch: cannot create a folder in " + tmpl);
-    tmp = tmpl;
-    url = "file://" + tmp + "/store";
+    tmp.emplace("bcemb-launch-");
+    url = "file://" + tmp->path() + "/store";
   }
   struct sigaction sa {};
   sa.sa_handler = on_signal;
@@ -103,9 +103,9 @@ int launch_local(const LaunchOptions& o) {
     ranks[static_cast<size_t>(r)].err = fds[0];
   }
 
-  int status_first = 0, running = o.nproc, forwarded = 0;
+  int status_first = 0, forwarded = 0;
   char buf[65536];
-  while (running > 0 || std::any_of(ranks.begin(), ranks.end(), [](const Rank& k) { return k.err >= 0; })) {
+  while (std::any_of(ranks.begin(), ranks.end(), [](const Rank& k) { return k.pid > 0 || k.err >= 0; })) {
     // The first SIGINT/SIGTERM is passed on (ranks stop gracefully); a
     // second one kills them.
     if (g_signals != forwarded) {
@@ -150,12 +150,7 @@ int launch_local(const LaunchOptions& o) {
         if (status_first == 0) status_first = code;
       }
       k.pid = -1;
-      --running;
     }
-  }
-  if (!tmp.empty()) {
-    std::error_code ec;
-    std::filesystem::remove_all(tmp, ec);
   }
   return status_first;
 }
