@@ -12,6 +12,8 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <optional>
+#include <stdexcept>
 #include <thread>
 
 #include "bcemb/util/error.h"
@@ -32,6 +34,36 @@ std::string first_line(const std::exception& e) {
   std::string s = c10e != nullptr ? c10e->what_without_backtrace() : e.what();
   const auto nl = s.find('\n');
   return nl == std::string::npos ? s : s.substr(0, nl);
+}
+
+// A rank that wrote nothing under a key for the store's timeout.
+struct SilentRank : std::runtime_error {
+  SilentRank(int r, const std::string& why) : std::runtime_error(why), rank(r) {}
+  int rank;
+};
+
+struct Difference {
+  int rank;                   // the rank whose value is not rank 0's
+  std::string theirs, first;  // its value, and rank 0's
+};
+
+// Every rank puts `value` under key + its rank; rank 0 then reads every
+// other rank's value and the others read rank 0's. Returns the first value
+// that differs from rank 0's; a rank silent for the store's timeout throws
+// SilentRank.
+std::optional<Difference> differs_from_rank0(c10d::Store& store, const std::string& key, int rank, int world,
+                                             const std::string& value) {
+  store.set(key + std::to_string(rank), bytes(value));
+  for (int other = rank == 0 ? 1 : 0; other < (rank == 0 ? world : 1); ++other) {
+    std::string got;
+    try {
+      got = text(store.get(key + std::to_string(other)));
+    } catch (const std::exception& e) {
+      throw SilentRank(other, first_line(e));
+    }
+    if (got != value) return rank == 0 ? Difference{other, got, value} : Difference{rank, value, got};
+  }
+  return std::nullopt;
 }
 
 class GlooCollective : public Collective {
@@ -63,24 +95,13 @@ class GlooCollective : public Collective {
   void agree(const std::string& what, const std::string& value) override {
     const std::string key = "bcemb/agree/" + std::to_string(++agreements_) + "/";
     guarded("check of " + what, [&] {
-      store_->set(key + std::to_string(o_.rank), bytes(value));
-      if (o_.rank != 0) {
-        const std::string first = text(store_->get(key + "0"));
-        if (first != value) throw Error(mismatch(what, o_.rank, value, first));
-        return;
-      }
-      for (int r = 1; r < o_.world_size; ++r) {
-        const std::string other = text(store_->get(key + std::to_string(r)));
-        if (other != value) throw Error(mismatch(what, r, other, value));
-      }
+      if (const auto d = differs_from_rank0(*store_, key, o_.rank, o_.world_size, value))
+        throw Error("ranks disagree on the " + what + ": rank " + std::to_string(d->rank) + " has '" + d->theirs +
+                    "', rank 0 has '" + d->first + "' (every rank must run the same command on the same data)");
     });
   }
 
  private:
-  static std::string mismatch(const std::string& what, int rank, const std::string& theirs, const std::string& first) {
-    return "ranks disagree on the " + what + ": rank " + std::to_string(rank) + " has '" + theirs +
-           "', rank 0 has '" + first + "' (every rank must run the same command on the same data)";
-  }
 
   // Runs a collective; a failure becomes an Error that names the lost rank(s).
   template <class F>
@@ -181,28 +202,27 @@ std::shared_ptr<Collective> connect(const DistOptions& o) {
   }
   // Before Gloo's own rendezvous (which could only time out): each rank
   // number once, and one world size.
-  const std::string r = std::to_string(o.rank), w = std::to_string(o.world_size);
+  const std::string r = std::to_string(o.rank);
   int64_t joined = 0;
   try {
     joined = store->add("bcemb/rank/" + r, 1);
-    store->set("bcemb/world/" + r, bytes(w));
   } catch (const std::exception& e) {
     throw Error("rank " + r + ": the rendezvous " + o.rendezvous + " failed: " + first_line(e));
   }
   if (joined > 1)
     throw Error("rank " + r + " joined the rendezvous " + o.rendezvous + " twice" +
                 (tcp ? "" : " (or its file is left from an earlier job: remove it)"));
-  for (int other = o.rank == 0 ? 1 : 0; other < (o.rank == 0 ? o.world_size : 1); ++other) {
-    std::string theirs;
-    try {
-      theirs = text(store->get("bcemb/world/" + std::to_string(other)));
-    } catch (const std::exception&) {
-      throw Error("rank " + std::to_string(other) + " did not join the rendezvous " + o.rendezvous + " within " +
-                  std::to_string(static_cast<int>(o.timeout_s)) + " s (--dist-timeout)");
-    }
-    if (theirs != w)
-      throw Error("ranks disagree on the world size: rank " + std::to_string(other) + " has --world-size " + theirs +
-                  ", rank " + r + " has " + w);
+  try {
+    if (const auto d = differs_from_rank0(*store, "bcemb/world/", o.rank, o.world_size, std::to_string(o.world_size)))
+      throw Error("ranks disagree on the world size: rank " + std::to_string(d->rank) + " has --world-size " +
+                  d->theirs + ", rank 0 has " + d->first);
+  } catch (const SilentRank& e) {
+    throw Error("rank " + std::to_string(e.rank) + " did not join the rendezvous " + o.rendezvous + " within " +
+                std::to_string(static_cast<int>(o.timeout_s)) + " s (--dist-timeout)");
+  } catch (const Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw Error("rank " + r + ": the rendezvous " + o.rendezvous + " failed: " + first_line(e));
   }
   auto options = c10d::ProcessGroupGloo::Options::create(timeout);
   if (const char* ifname = std::getenv("GLOO_SOCKET_IFNAME"))
