@@ -61,6 +61,32 @@ std::vector<std::pair<int32_t, int32_t>> validation_subset(const std::vector<std
 
 torch::Tensor embed_all(PinSage& model, const VersionGraph& vg) { return model->infer(vg.plans, dist::current()); }
 
+RecallResult recall_of(const torch::Tensor& z, const VersionGraph& vg,
+                       const std::vector<std::pair<int32_t, int32_t>>& val, const std::vector<int>& ks) {
+  const auto zc = z.contiguous();
+  const float* zp = zc.data_ptr<float>();
+  const int64_t nu = vg.graph.num_users(), d = zc.size(1);
+  dist::Collective* c = dist::current();
+  if (c == nullptr)
+    return recall_at_k(zp, zp + nu * d, nu, vg.graph.num_items(), d, val, &vg.graph, ks);
+  // Each rank ranks the items for its share of the users (user mod world
+  // size); per-user sums and counts are added over ranks.
+  std::vector<std::pair<int32_t, int32_t>> mine;
+  for (const auto& p : val)
+    if (p.first % c->world_size() == c->rank()) mine.push_back(p);
+  const RecallResult part = recall_at_k(zp, zp + nu * d, nu, vg.graph.num_items(), d, mine, &vg.graph, ks);
+  std::vector<double> sums;
+  for (const int k : ks) sums.push_back(part.users > 0 ? part.at(k) * static_cast<double>(part.users) : 0.0);
+  sums.push_back(static_cast<double>(part.users));
+  auto t = torch::tensor(sums, torch::kDouble);
+  c->allreduce_sum(t);
+  RecallResult r;
+  r.users = static_cast<int64_t>(t[static_cast<int64_t>(ks.size())].item<double>());
+  for (size_t i = 0; i < ks.size(); ++i)
+    r.recall[ks[i]] = r.users > 0 ? t[static_cast<int64_t>(i)].item<double>() / static_cast<double>(r.users) : 0.0;
+  return r;
+}
+
 VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform transform, const AlignmentTarget* align,
                        const TrainConfig& config, uint64_t seed, std::optional<torch::Tensor> frozen_z)
     : vg_(vg), model_(std::move(model)), transform_(std::move(transform)), align_(align), config_(config),
@@ -300,36 +326,13 @@ void VersionFit::reduce_gradients(std::vector<double>& values) {
   for (size_t i = 0; i < values.size(); ++i) values[i] = flat[at + static_cast<int64_t>(i)].item<double>();
 }
 
-RecallResult VersionFit::recall(const torch::Tensor& z, const std::vector<std::pair<int32_t, int32_t>>& val) const {
-  const auto zc = z.contiguous();
-  const float* zp = zc.data_ptr<float>();
-  const int64_t nu = vg_.graph.num_users(), d = zc.size(1);
-  if (dist_ == nullptr)
-    return recall_at_k(zp, zp + nu * d, nu, vg_.graph.num_items(), d, val, &vg_.graph, config_.ks);
-  // Each rank ranks the items for its share of the users (user mod world
-  // size); per-user sums and counts are added over ranks.
-  std::vector<std::pair<int32_t, int32_t>> mine;
-  for (const auto& p : val)
-    if (p.first % dist_->world_size() == dist_->rank()) mine.push_back(p);
-  const RecallResult part = recall_at_k(zp, zp + nu * d, nu, vg_.graph.num_items(), d, mine, &vg_.graph, config_.ks);
-  std::vector<double> sums;
-  for (const int k : config_.ks) sums.push_back(part.users > 0 ? part.at(k) * static_cast<double>(part.users) : 0.0);
-  sums.push_back(static_cast<double>(part.users));
-  auto t = torch::tensor(sums, torch::kDouble);
-  dist_->allreduce_sum(t);
-  RecallResult r;
-  r.users = static_cast<int64_t>(t[static_cast<int64_t>(config_.ks.size())].item<double>());
-  for (size_t i = 0; i < config_.ks.size(); ++i)
-    r.recall[config_.ks[i]] = r.users > 0 ? t[static_cast<int64_t>(i)].item<double>() / static_cast<double>(r.users) : 0.0;
-  return r;
-}
 
 CurvePoint VersionFit::evaluate(int epoch) {
   CurvePoint p;
   p.epoch = epoch;
   const torch::Tensor z = trains_model() ? embed_all(model_, vg_) : *frozen_z_;
   const int64_t nu = vg_.graph.num_users();
-  if (trains_model()) p.recall = recall(z, eval_val_).at(config_.primary_k);
+  if (trains_model()) p.recall = recall_of(z, vg_, eval_val_, config_.ks).at(config_.primary_k);
   if (aligned()) p.alignment = full_alignment(z, transform_, *align_, nu);
   return p;
 }
@@ -404,7 +407,7 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
   res.step_allreduce_bytes = step_bytes_;
   if (trains_model() && !best_model.empty()) restore(*model_, best_model);
   if (transform_ && !best_transform.empty()) restore(*transform_, best_transform);
-  if (trains_model()) res.recall = recall(embed_all(model_, vg_), vg_.val);
+  if (trains_model()) res.recall = recall_of(embed_all(model_, vg_), vg_, vg_.val, config_.ks);
   return res;
 }
 

@@ -175,11 +175,8 @@ struct Workbench::Impl {
 
   FitResult evaluate_only(const torch::Tensor& z, int k) {
     const VersionGraph& vg = graph(k);
-    const auto zc = z.contiguous();
-    const int64_t nu = vg.graph.num_users();
-    const float* p = zc.data_ptr<float>();
     FitResult f;
-    f.recall = recall_at_k(p, p + nu * zc.size(1), nu, vg.graph.num_items(), zc.size(1), vg.val, &vg.graph, config.ks);
+    f.recall = recall_of(z, vg, vg.val, config.ks);
     return f;
   }
 

@@ -88,7 +88,6 @@ class VersionFit {
   // Data parallel: gradients (and `values`, weighted losses) summed over
   // ranks in one allreduce before the optimiser step.
   void reduce_gradients(std::vector<double>& values);
-  RecallResult recall(const torch::Tensor& z, const std::vector<std::pair<int32_t, int32_t>>& val) const;
   const VersionGraph& vg_;
   PinSage model_;
   BackwardTransform transform_;
@@ -127,5 +126,11 @@ class VersionFit {
 // (layer by layer in chunks: PinSageImpl::infer; sharded over the ranks of a
 // data-parallel job, every rank gets every row).
 torch::Tensor embed_all(PinSage& model, const VersionGraph& vg);
+
+// Recall@K of a graph's embeddings (users, then items) on validation pairs,
+// training positives excluded; in a data-parallel job each rank ranks the
+// items for its share of the users and every rank gets the total.
+RecallResult recall_of(const torch::Tensor& z, const VersionGraph& vg,
+                       const std::vector<std::pair<int32_t, int32_t>>& val, const std::vector<int>& ks);
 
 }  // namespace bcemb
