@@ -1,19 +1,34 @@
 #include "bcemb/consumer/mlp.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include "bcemb/eval/roc_auc.h"
 #include "bcemb/model/module_state.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/rng.h"
+#include "bcemb/util/threads.h"
 
 namespace bcemb {
 
-ConsumerMlpImpl::ConsumerMlpImpl(const ConsumerConfig& c) : config_(c) {
+ConsumerMlpImpl::ConsumerMlpImpl(const ConsumerConfig& c)
+    : config_(c), dropout_gen_(at::make_generator<at::CPUGeneratorImpl>(0)) {
   if (c.input_dim <= 0 || c.hidden <= 0) throw Error("consumer MLP needs positive input and hidden sizes");
+  if (!(c.dropout >= 0 && c.dropout < 1)) throw Error("consumer dropout must be in [0, 1)");
+  // The dropouts keep their places (and so the parameter names of saved models).
+  auto drop = [this](torch::Tensor x) { return dropout(x); };
   net_ = register_module("net", torch::nn::Sequential(
                                     torch::nn::Linear(c.input_dim, c.hidden), torch::nn::BatchNorm1d(c.hidden),
-                                    torch::nn::ReLU(), torch::nn::Dropout(c.dropout), torch::nn::Linear(c.hidden, c.hidden),
-                                    torch::nn::BatchNorm1d(c.hidden), torch::nn::ReLU(), torch::nn::Dropout(c.dropout),
+                                    torch::nn::ReLU(), torch::nn::Functional(drop), torch::nn::Linear(c.hidden, c.hidden),
+                                    torch::nn::BatchNorm1d(c.hidden), torch::nn::ReLU(), torch::nn::Functional(drop),
                                     torch::nn::Linear(c.hidden, 1)));
+}
+
+void ConsumerMlpImpl::seed_dropout(uint64_t seed) { dropout_gen_.set_current_seed(seed); }
+
+torch::Tensor ConsumerMlpImpl::dropout(const torch::Tensor& x) {
+  if (!is_training() || config_.dropout == 0) return x;
+  const auto keep = torch::empty_like(x).bernoulli_(1 - config_.dropout, dropout_gen_);
+  return x * keep / (1 - config_.dropout);
 }
 
 torch::Tensor ConsumerMlpImpl::forward(const torch::Tensor& x) { return net_->forward(x).squeeze(1); }
@@ -50,9 +65,9 @@ std::vector<float> predict(ConsumerMlp& model, const Features& x) {
 
 TrainedConsumer train_consumer(const ConsumerConfig& config, const ConsumerTraining& training, const Features& x,
                                const torch::Tensor& y, const Features& x_select, const torch::Tensor& y_select) {
-  torch::manual_seed(training.seed);
   TrainedConsumer out;
-  out.model = ConsumerMlp(config);
+  out.model = seeded_init(training.seed, [&] { return ConsumerMlp(config); });
+  out.model->seed_dropout(Rng::mix(training.seed, 78));
   torch::optim::Adam opt(out.model->parameters(), torch::optim::AdamOptions(training.lr));
   const std::vector<float> select_labels(y_select.data_ptr<float>(), y_select.data_ptr<float>() + y_select.numel());
   Rng rng(Rng::mix(training.seed, 77));

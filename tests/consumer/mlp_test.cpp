@@ -4,6 +4,8 @@
 
 #include "bcemb/eval/roc_auc.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/jobs.h"
+#include "bcemb/util/threads.h"
 
 namespace bcemb {
 namespace {
@@ -27,17 +29,42 @@ TEST(Consumer, LearnsAPlantedSignal) {
   EXPECT_GE(c.best_epoch, 1);
 }
 
-TEST(Consumer, SavedAndLoadedGivesIdenticalPredictions) {
-  torch::Tensor x, y;
-  planted(300, x, y, 3);
+ConsumerTraining short_training(uint64_t seed) {
   ConsumerTraining tr;
   tr.epochs = 3;
   tr.batch_size = 64;
-  TrainedConsumer c = train_consumer({8, 16, 0.25}, tr, DenseFeatures(x), y, DenseFeatures(x), y);
+  tr.seed = seed;
+  return tr;
+}
+
+TEST(Consumer, SavedAndLoadedGivesIdenticalPredictions) {
+  torch::Tensor x, y;
+  planted(300, x, y, 3);
+  TrainedConsumer c = train_consumer({8, 16, 0.25}, short_training(0), DenseFeatures(x), y, DenseFeatures(x), y);
   const std::string bytes = save_consumer(c.model);
   ConsumerMlp back = load_consumer({8, 16, 0.25}, bytes, "memory");
   EXPECT_EQ(predict(c.model, DenseFeatures(x)), predict(back, DenseFeatures(x)));
   EXPECT_THROW(load_consumer({8, 32, 0.25}, bytes, "memory"), Error);  // wrong architecture
+}
+
+// Dropout draws from the model's own generator: consumers trained side by
+// side (as the experiment's tasks are) equal those trained one at a time.
+TEST(Consumer, TrainingSideBySideIsReproducible) {
+  torch::Tensor x, y;
+  planted(300, x, y, 4);
+  auto one = [&](uint64_t seed) {
+    TrainedConsumer c = train_consumer({8, 16, 0.5}, short_training(seed), DenseFeatures(x), y, DenseFeatures(x), y);
+    return predict(c.model, DenseFeatures(x));
+  };
+  const ScopedThreads one_thread(1);  // the same arithmetic alone and side by side
+  const auto alone0 = one(0), alone1 = one(1);
+  EXPECT_NE(alone0, alone1);
+  std::vector<std::vector<float>> side(4);
+  run_jobs(4, 4, [] { set_threads(1); }, [&](int64_t i) { side[static_cast<size_t>(i)] = one(static_cast<uint64_t>(i % 2)); });
+  EXPECT_EQ(side[0], alone0);
+  EXPECT_EQ(side[1], alone1);
+  EXPECT_EQ(side[2], alone0);
+  EXPECT_EQ(side[3], alone1);
 }
 
 // Scores come a block of rows at a time; together they are one pass's.

@@ -21,9 +21,15 @@ class ConsumerMlpImpl : public torch::nn::Module {
   explicit ConsumerMlpImpl(const ConsumerConfig& config);
   torch::Tensor forward(const torch::Tensor& x);  // logits, shape [n]
   const ConsumerConfig& config() const { return config_; }
+  // Dropout draws from the model's own generator, not libtorch's global one,
+  // so that consumers training side by side stay reproducible.
+  void seed_dropout(uint64_t seed);
 
  private:
+  torch::Tensor dropout(const torch::Tensor& x);
+
   ConsumerConfig config_;
+  at::Generator dropout_gen_;
   torch::nn::Sequential net_;
 };
 TORCH_MODULE(ConsumerMlp);
