@@ -40,7 +40,7 @@ void register_train(CLI::App& app) {
     const TrainConfig config = train->resolve();
     const Dataset ds = data->load_dataset();
     Workbench bench(ds, data->slices(), config, *cache);
-    const StrategyResult r = bench.run(spec, *out, *force);
+    const StrategyResult r = bench.run_all({spec}, {*out}, *force).front();
     nlohmann::json j;
     j["strategy"] = r.strategy;
     j["run"] = *out;

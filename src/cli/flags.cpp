@@ -129,6 +129,10 @@ void TrainFlags::add(CLI::App* app) {
   app->add_option("--item-id-feature", config.item_id_feature, "auto | on | off: per-item id embedding")
       ->capture_default_str();
   add_threads_flag(app, threads);
+  app->add_option("--jobs", config.jobs,
+                  "independent trainings (strategies, from-scratch models, consumer tasks) at once, each on "
+                  "threads/jobs threads (0 = one per thread)")
+      ->capture_default_str();
   dist.add(app);
 }
 

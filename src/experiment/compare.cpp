@@ -15,12 +15,12 @@ nlohmann::json compare_one(const Dataset& ds, const SliceSpec& slices, const Tra
                            const std::vector<StrategySpec>& specs, const std::string& out, bool force) {
   make_dirs(out);
   Workbench wb(ds, slices, train, out + "/cache");
-  std::vector<StrategyResult> results;
+  std::vector<std::string> dirs;
+  for (const auto& s : specs) dirs.push_back(out + "/runs/" + s.name);
   Progress progress("compare", static_cast<int64_t>(specs.size()));
-  for (size_t i = 0; i < specs.size(); ++i) {
-    results.push_back(wb.run(specs[i], out + "/runs/" + specs[i].name, force));
-    progress.step(static_cast<int64_t>(i + 1), specs[i].name + " done");
-  }
+  int64_t finished = 0;
+  const std::vector<StrategyResult> results =
+      wb.run_all(specs, dirs, force, [&](size_t i) { progress.step(++finished, specs[i].name + " done"); });
   const auto rows = intended_comparison(results, train.primary_k);
   const Table t = intended_table(rows, train.primary_k);
   write_file_atomic(out + "/intended.md", t.to_markdown());

@@ -18,6 +18,7 @@ void TrainConfig::validate() const {
     if (models[k].layers <= 0) throw Error("--layers: depth of version " + std::to_string(k) + " must be positive");
   }
   if (epochs <= 0) throw Error("--epochs must be positive");
+  if (jobs < 0) throw Error("--jobs must be 0 (one per thread) or positive");
   if (eval_every <= 0) throw Error("--eval-every must be positive");
   if (warmup_epochs < 0) throw Error("--warmup must be >= 0");
   if (batch_size <= 1) throw Error("--batch-size must be > 1 (BatchNorm needs two rows)");

@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "bcemb/compat/composition.h"
 #include "bcemb/data/synthetic.h"
 #include "bcemb/eval/alignment_error.h"
 #include "bcemb/io/atomic_file.h"
 #include "bcemb/report/intended.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/threads.h"
 #include "test_util.h"
 
 namespace bcemb {
@@ -77,6 +80,48 @@ TEST(Workbench, CompleteRunsAreReusedAndBadVersionsAreErrors) {
   EXPECT_THROW(rd.chain().composed(0, 2), Error);      // j > k
   EXPECT_THROW(rd.embeddings(1, "groups"), Error);
   EXPECT_THROW(RunDir(dir / "nothing").versions(), Error);
+}
+
+// Strategies trained side by side (jobs 2, one thread each) give exactly
+// what one job on one thread gives: shared models, weight initialisation and
+// the post-hoc, warm-started and distilled runs that read the shared models.
+TEST(Workbench, RunsSideBySideEqualRunsInTurn) {
+  Small s;
+  s.train.epochs = 12;
+  const std::vector<std::string> names = {"fix-m0",      "no-bc",           "posthoc-lin-sloss",
+                                          "finetune-m0", "joint-lin-mloss", "joint-ortho-mloss-warm-distill"};
+  std::vector<StrategySpec> specs;
+  for (const auto& n : names) specs.push_back(parse_strategy(n));
+  test::TempDir dir;
+  auto train = [&](int jobs, int threads, const std::string& sub, std::vector<size_t>* done) {
+    std::vector<std::string> dirs;
+    for (const auto& n : names) dirs.push_back(dir / (sub + "/" + n));
+    TrainConfig c = s.train;
+    c.jobs = jobs;
+    const ScopedThreads scoped(threads);
+    Workbench wb(s.ds, s.slices, c);
+    return wb.run_all(specs, dirs, false, [&](size_t i) {
+      if (done != nullptr) done->push_back(i);
+    });
+  };
+  const std::vector<StrategyResult> turn = train(1, 1, "turn", nullptr);
+  std::vector<size_t> done;
+  const std::vector<StrategyResult> side = train(2, 2, "side", &done);
+  std::sort(done.begin(), done.end());
+  EXPECT_EQ(done, (std::vector<size_t>{0, 1, 2, 3, 4, 5})) << "done once per strategy";
+  ASSERT_EQ(side.size(), names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    EXPECT_EQ(side[i].strategy, names[i]);
+    const RunDir a(dir / ("turn/" + names[i])), b(dir / ("side/" + names[i]));
+    for (int k = 0; k < 3; ++k) {
+      EXPECT_EQ(side[i].versions[k].fit.recall.at(50), turn[i].versions[k].fit.recall.at(50)) << names[i] << " v" << k;
+      EXPECT_EQ(side[i].versions[k].alignment_error, turn[i].versions[k].alignment_error) << names[i] << " v" << k;
+      EXPECT_EQ(a.embeddings(k, "items").data, b.embeddings(k, "items").data) << names[i] << " v" << k;
+      if (k > 0) {
+        EXPECT_EQ(a.transform(k).data, b.transform(k).data) << names[i] << " v" << k;
+      }
+    }
+  }
 }
 
 // A run is staged in RUN/.partial and moved in when complete: the user's

@@ -58,6 +58,11 @@ struct TrainConfig {
   // the epoch. The recall a fit reports at its best epoch uses every user.
   int64_t eval_users = 20000;
   std::vector<int> ks = {10, 20, 50, 100};
+  // Independent runs (strategies, from-scratch models, consumer tasks) at
+  // once, each on an equal share of the threads; 0 = one per thread. Not a
+  // training setting: with one thread per job the results are those of a
+  // single one-thread job.
+  int jobs = 0;
   int primary_k = 50;
 
   ModelSpec model_for(int version) const;

@@ -5,6 +5,7 @@
 // error reference), and the from-scratch BPR models that no-bc and the
 // post-hoc strategies have in common. With a cache folder those models are
 // also kept on disk, and a complete run directory is reused, not retrained.
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,15 @@ class Workbench {
   // Trains every version of a strategy and writes run_dir; a complete run
   // directory with the same fingerprint is returned as is unless force.
   StrategyResult run(const StrategySpec& strategy, const std::string& run_dir, bool force = false);
+
+  // run() for each strategy into the matching run_dirs entry, up to
+  // TrainConfig::jobs at a time (shared models are trained first, side by
+  // side); done(i) is called as strategy i completes, one call at a time.
+  // Results are in the strategies' order and do not depend on the jobs
+  // setting for a fixed number of threads per job.
+  std::vector<StrategyResult> run_all(const std::vector<StrategySpec>& strategies,
+                                      const std::vector<std::string>& run_dirs, bool force,
+                                      const std::function<void(size_t)>& done = nullptr);
 
   // Trains version k's model from scratch with BPR alone and reports the fit
   // (the speed benchmark's unit of work); nothing is written or cached.
