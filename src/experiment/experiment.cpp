@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <tuple>
 #include <unordered_map>
@@ -22,6 +23,7 @@
 #include "bcemb/util/error.h"
 #include "bcemb/util/hash.h"
 #include "bcemb/util/progress.h"
+#include "bcemb/util/threads.h"
 
 namespace bcemb {
 
@@ -109,69 +111,149 @@ std::string task_dir_name(const std::string& task) {
   return s;
 }
 
-Consumers train_or_load(const TaskDef& task, const TaskExamples& train, const TaskExamples& select, const Compat0& ref,
-                        const ExperimentConfig& cfg, const std::string& dir, const std::string& fingerprint) {
-  const ExampleFeatures x(task, train, ref, 0), xs(task, select, ref, task.selection_version);
-  const torch::Tensor y = labels(train), ys = labels(select);
-  Consumers c;
+// A task's saved consumers, if made with this fingerprint (else none).
+std::optional<Consumers> load_saved(const TaskDef& task, const ExperimentConfig& cfg, const std::string& dir,
+                                    const std::string& fingerprint) {
   const std::string meta = dir + "/consumer.json";
-  if (!cfg.force && path_exists(meta)) {
-    try {
-      const auto j = nlohmann::json::parse(read_file(meta));
-      if (j.value("fingerprint", "") == fingerprint) {
-        c.config = {j.at("input_dim").get<int64_t>(), j.at("hidden").get<int64_t>(), j.at("dropout").get<double>()};
-        for (int s = 0; s < cfg.seeds; ++s) {
-          const std::string f = dir + "/seed" + std::to_string(s) + ".pt";
-          c.models.push_back(load_consumer(c.config, read_file(f), f));
-        }
-        c.info = j;
-        log_line("[consumers] " + task.name + ": reusing " + meta);
-        return c;
-      }
-    } catch (const nlohmann::json::exception&) {
-      // unreadable: retrain below
+  if (cfg.force || !path_exists(meta)) return std::nullopt;
+  try {
+    const auto j = nlohmann::json::parse(read_file(meta));
+    if (j.value("fingerprint", "") != fingerprint) return std::nullopt;
+    Consumers c;
+    c.config = {j.at("input_dim").get<int64_t>(), j.at("hidden").get<int64_t>(), j.at("dropout").get<double>()};
+    for (int s = 0; s < cfg.seeds; ++s) {
+      const std::string f = dir + "/seed" + std::to_string(s) + ".pt";
+      c.models.push_back(load_consumer(c.config, read_file(f), f));
     }
+    c.info = j;
+    log_line("[consumers] " + task.name + ": reusing " + meta);
+    return c;
+  } catch (const nlohmann::json::exception&) {
+    return std::nullopt;  // unreadable: retrained
   }
-  make_dirs(dir);
+}
+
+// One task's consumer training: the grid (hidden x dropout, seed 0) picks a
+// configuration by selection ROC-AUC, then seeds 1.. train it again; seed 0
+// is the grid's own model.
+struct ConsumerWork {
+  const TaskDef* task = nullptr;
+  TaskExamples train, select;
+  std::string dir;
+  std::optional<Consumers> result;          // loaded, or assembled after training
+  std::vector<ConsumerConfig> grid;         // configurations tried
+  std::vector<TrainedConsumer> grid_fits;   // parallel to grid
+  size_t chosen = 0;
+  std::vector<TrainedConsumer> seed_fits;   // seeds 1..
+};
+
+TrainedConsumer fit_consumer(const ConsumerWork& w, const ConsumerConfig& cc, uint64_t seed, const Compat0& ref,
+                             const ExperimentConfig& cfg) {
+  const ExampleFeatures x(*w.task, w.train, ref, 0), xs(*w.task, w.select, ref, w.task->selection_version);
   ConsumerTraining tr;
   tr.epochs = cfg.consumer_epochs;
   tr.batch_size = cfg.consumer_batch;
-  nlohmann::json grid = nlohmann::json::array();
-  double best = -1;
-  for (const int64_t h : cfg.hidden) {
-    for (const double p : cfg.dropout) {
-      const ConsumerConfig cc{x.width(), h, p};
-      tr.seed = 0;
-      const TrainedConsumer t = train_consumer(cc, tr, x, y, xs, ys);
-      grid.push_back({{"hidden", h}, {"dropout", p}, {"selection_auc", t.selection_auc}, {"best_epoch", t.best_epoch}});
-      if (t.selection_auc > best) {
-        best = t.selection_auc;
-        c.config = cc;
+  tr.seed = seed;
+  return train_consumer(cc, tr, x, labels(w.train), xs, labels(w.select));
+}
+
+// Trains every task's consumers that are not saved yet, up to `jobs`
+// trainings at once, the largest first (a task's trainings cost about
+// examples x hidden), and writes them to their folders.
+void train_consumers(std::vector<ConsumerWork>& work, const Compat0& ref, const ExperimentConfig& cfg,
+                     const std::string& fingerprint, int jobs) {
+  struct Item {
+    size_t work, index;  // index: grid entry, or seed - 1
+    double cost;
+  };
+  auto by_cost = [](std::vector<Item>& items) {
+    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.cost > b.cost; });
+  };
+  std::vector<Item> items;
+  for (size_t i = 0; i < work.size(); ++i) {
+    ConsumerWork& w = work[i];
+    if (w.result) continue;
+    const int64_t width = ExampleFeatures(*w.task, w.train, ref, 0).width();
+    for (const int64_t h : cfg.hidden)
+      for (const double p : cfg.dropout) w.grid.push_back({width, h, p});
+    w.grid_fits.resize(w.grid.size());
+    for (size_t g = 0; g < w.grid.size(); ++g)
+      items.push_back({i, g, static_cast<double>(w.train.size()) * static_cast<double>(w.grid[g].hidden)});
+  }
+  by_cost(items);
+  size_t pending = 0;
+  for (const ConsumerWork& w : work) pending += w.result ? 0 : 1;
+  Progress progress("experiment: consumer trainings",
+                    static_cast<int64_t>(items.size() + pending * static_cast<size_t>(std::max(0, cfg.seeds - 1))));
+  int64_t finished = 0;
+  std::mutex progress_mu;
+  auto report = [&](const ConsumerWork& w, const ConsumerConfig& cc, uint64_t seed) {
+    const std::lock_guard<std::mutex> lock(progress_mu);
+    progress.step(++finished, w.task->name + " hidden " + std::to_string(cc.hidden) + " dropout " +
+                                  std::to_string(cc.dropout).substr(0, 4) + " seed " + std::to_string(seed));
+  };
+  run_parallel_jobs(jobs, static_cast<int64_t>(items.size()), [&](int64_t j) {
+    const Item& it = items[static_cast<size_t>(j)];
+    ConsumerWork& w = work[it.work];
+    w.grid_fits[it.index] = fit_consumer(w, w.grid[it.index], 0, ref, cfg);
+    report(w, w.grid[it.index], 0);
+  });
+  items.clear();
+  for (size_t i = 0; i < work.size(); ++i) {
+    ConsumerWork& w = work[i];
+    if (w.result) continue;
+    double best = -1;
+    for (size_t g = 0; g < w.grid.size(); ++g)
+      if (w.grid_fits[g].selection_auc > best) {
+        best = w.grid_fits[g].selection_auc;
+        w.chosen = g;
       }
+    w.seed_fits.resize(static_cast<size_t>(std::max(0, cfg.seeds - 1)));
+    for (size_t s = 0; s < w.seed_fits.size(); ++s)
+      items.push_back({i, s, static_cast<double>(w.train.size()) * static_cast<double>(w.grid[w.chosen].hidden)});
+  }
+  by_cost(items);
+  run_parallel_jobs(jobs, static_cast<int64_t>(items.size()), [&](int64_t j) {
+    const Item& it = items[static_cast<size_t>(j)];
+    ConsumerWork& w = work[it.work];
+    w.seed_fits[it.index] = fit_consumer(w, w.grid[w.chosen], it.index + 1, ref, cfg);
+    report(w, w.grid[w.chosen], it.index + 1);
+  });
+  for (ConsumerWork& w : work) {
+    if (w.result) continue;
+    make_dirs(w.dir);
+    Consumers c;
+    c.config = w.grid[w.chosen];
+    nlohmann::json grid = nlohmann::json::array();
+    for (size_t g = 0; g < w.grid.size(); ++g)
+      grid.push_back({{"hidden", w.grid[g].hidden},
+                      {"dropout", w.grid[g].dropout},
+                      {"selection_auc", w.grid_fits[g].selection_auc},
+                      {"best_epoch", w.grid_fits[g].best_epoch}});
+    nlohmann::json seeds = nlohmann::json::array();
+    for (int s = 0; s < cfg.seeds; ++s) {
+      TrainedConsumer& t = s == 0 ? w.grid_fits[w.chosen] : w.seed_fits[static_cast<size_t>(s - 1)];
+      write_file_atomic(w.dir + "/seed" + std::to_string(s) + ".pt", save_consumer(t.model));
+      seeds.push_back({{"seed", s}, {"selection_auc", t.selection_auc}, {"best_epoch", t.best_epoch}});
+      c.models.push_back(t.model);
     }
+    c.info = {{"task", w.task->name},
+              {"fingerprint", fingerprint},
+              {"input_dim", c.config.input_dim},
+              {"hidden", c.config.hidden},
+              {"dropout", c.config.dropout},
+              {"epochs", cfg.consumer_epochs},
+              {"train_examples", w.train.size()},
+              {"train_positive_rate", w.train.positive_rate()},
+              {"selection_version", w.task->selection_version},
+              {"selection_examples", w.select.size()},
+              {"grid", grid},
+              {"seeds", seeds}};
+    write_file_atomic(w.dir + "/consumer.json", c.info.dump(1));
+    w.result = std::move(c);
+    w.grid_fits.clear();
+    w.seed_fits.clear();
   }
-  nlohmann::json seeds = nlohmann::json::array();
-  for (int s = 0; s < cfg.seeds; ++s) {
-    tr.seed = static_cast<uint64_t>(s);
-    TrainedConsumer t = train_consumer(c.config, tr, x, y, xs, ys);
-    write_file_atomic(dir + "/seed" + std::to_string(s) + ".pt", save_consumer(t.model));
-    seeds.push_back({{"seed", s}, {"selection_auc", t.selection_auc}, {"best_epoch", t.best_epoch}});
-    c.models.push_back(t.model);
-  }
-  c.info = {{"task", task.name},
-            {"fingerprint", fingerprint},
-            {"input_dim", c.config.input_dim},
-            {"hidden", c.config.hidden},
-            {"dropout", c.config.dropout},
-            {"epochs", cfg.consumer_epochs},
-            {"train_examples", train.size()},
-            {"train_positive_rate", train.positive_rate()},
-            {"selection_version", task.selection_version},
-            {"selection_examples", select.size()},
-            {"grid", grid},
-            {"seeds", seeds}};
-  write_file_atomic(meta, c.info.dump(1));
-  return c;
 }
 
 struct Score {
@@ -246,12 +328,16 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
   const int K = static_cast<int>(wb.versions().size());
   std::vector<StrategyResult> results;
   {
-    Progress progress("experiment: strategies", static_cast<int64_t>(names.size()));
-    for (size_t i = 0; i < names.size(); ++i) {
-      const StrategySpec spec = parse_strategy(names[i]);
-      results.push_back(wb.run(spec, out + "/runs/" + spec.name, cfg.force));
-      progress.step(static_cast<int64_t>(i + 1), spec.name + " done");
+    std::vector<StrategySpec> specs;
+    std::vector<std::string> dirs;
+    for (const auto& n : names) {
+      specs.push_back(parse_strategy(n));
+      dirs.push_back(out + "/runs/" + specs.back().name);
     }
+    Progress progress("experiment: strategies", static_cast<int64_t>(names.size()));
+    int64_t finished = 0;
+    results = wb.run_all(specs, dirs, cfg.force,
+                         [&](size_t i) { progress.step(++finished, specs[i].name + " done"); });
   }
   const auto intended = intended_comparison(results, train.primary_k);
 
@@ -262,53 +348,89 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
   nlohmann::json consumer_fp = {wb.fingerprint(), cfg.hidden, cfg.dropout, cfg.consumer_epochs, cfg.seeds,
                                 cfg.consumer_batch};
   const std::string fingerprint = fnv1a64_hex(consumer_fp.dump());
-  nlohmann::json task_info = nlohmann::json::array();
-  nlohmann::json skipped = nlohmann::json::array();
   // auc[strategy][task][version]
   std::map<std::string, std::map<std::string, std::vector<Score>>> auc;
-  Progress progress("experiment: consumers", static_cast<int64_t>(tasks.tasks().size()));
-  int done = 0;
-  for (const TaskDef& task : tasks.tasks()) {
-    ++done;
-    const TaskExamples tr = tasks.train(task.name);
-    const TaskExamples sel = tasks.at(task.name, task.selection_version);
-    std::string why = unusable(tr);
-    if (why.empty()) why = unusable(sel);
+  // Consumers of every task first (their trainings side by side), then each
+  // task's evaluation on every strategy's embeddings.
+  const std::vector<TaskDef>& defs = tasks.tasks();
+  std::vector<ConsumerWork> work;
+  std::vector<std::string> skip_reason(defs.size());
+  std::vector<int> work_of(defs.size(), -1);
+  for (size_t t = 0; t < defs.size(); ++t) {
+    const TaskDef& task = defs[t];
+    ConsumerWork w;
+    w.task = &task;
+    w.train = tasks.train(task.name);
+    w.select = tasks.at(task.name, task.selection_version);
+    std::string why = unusable(w.train);
+    if (why.empty()) why = unusable(w.select);
     if (why.empty() && task.first_eval_version >= K) why = "no version to evaluate";
     if (!why.empty()) {
-      skipped.push_back({{"task", task.name}, {"reason", why}});
-      progress.step(done, task.name + " skipped: " + why);
+      skip_reason[t] = why;
       continue;
     }
-    Consumers c = train_or_load(task, tr, sel, emb.at("fix-m0"), cfg, out + "/consumers/" + task_dir_name(task.name),
-                                fingerprint);
-    nlohmann::json info = c.info;
-    info["input"] = task.input == TaskInput::Edge ? "edge" : (task.input == TaskInput::User ? "user" : "item");
-    info["first_eval_version"] = task.first_eval_version;
-    info["skipped_versions"] = nlohmann::json::array();
-    for (const auto& r : results) auc[r.strategy][task.name].assign(static_cast<size_t>(K), Score{});
-    for (int k = task.first_eval_version; k < K; ++k) {
-      const TaskExamples ex = tasks.at(task.name, k);
-      const std::string bad = unusable(ex);
-      if (!bad.empty()) {
-        info["skipped_versions"].push_back({{"version", k}, {"reason", bad}});
-        continue;
+    w.dir = out + "/consumers/" + task_dir_name(task.name);
+    w.result = load_saved(task, cfg, w.dir, fingerprint);
+    work_of[t] = static_cast<int>(work.size());
+    work.push_back(std::move(w));
+  }
+  train_consumers(work, emb.at("fix-m0"), cfg, fingerprint, train.jobs);
+
+  struct TaskOutcome {
+    std::string skipped;  // why the task was not evaluated ("" = it was)
+    nlohmann::json info;
+    std::map<std::string, std::vector<Score>> auc;  // [strategy][version]
+  };
+  std::vector<TaskOutcome> outcomes(defs.size());
+  Progress progress("experiment: consumers", static_cast<int64_t>(defs.size()));
+  int64_t finished = 0;
+  std::mutex progress_mu;
+  run_parallel_jobs(train.jobs, static_cast<int64_t>(defs.size()), [&](int64_t t) {
+    const TaskDef& task = defs[static_cast<size_t>(t)];
+    TaskOutcome& o = outcomes[static_cast<size_t>(t)];
+    o.skipped = skip_reason[static_cast<size_t>(t)];
+    std::string message = task.name + " skipped: " + o.skipped;
+    if (o.skipped.empty()) {
+      Consumers& c = *work[static_cast<size_t>(work_of[static_cast<size_t>(t)])].result;
+      o.info = c.info;
+      o.info["input"] = task.input == TaskInput::Edge ? "edge" : (task.input == TaskInput::User ? "user" : "item");
+      o.info["first_eval_version"] = task.first_eval_version;
+      o.info["skipped_versions"] = nlohmann::json::array();
+      for (const auto& r : results) o.auc[r.strategy].assign(static_cast<size_t>(K), Score{});
+      for (int k = task.first_eval_version; k < K; ++k) {
+        const TaskExamples ex = tasks.at(task.name, k);
+        const std::string bad = unusable(ex);
+        if (!bad.empty()) {
+          o.info["skipped_versions"].push_back({{"version", k}, {"reason", bad}});
+          continue;
+        }
+        for (const auto& r : results) {
+          const ExampleFeatures x(task, ex, emb.at(r.strategy), k);
+          std::vector<double> per_seed;
+          for (auto& m : c.models) per_seed.push_back(roc_auc(predict(m, x), ex.labels));
+          Score sc;
+          sc.mean = mean_of(per_seed);
+          double var = 0;
+          for (const double a : per_seed) var += (a - sc.mean) * (a - sc.mean);
+          sc.std = per_seed.size() > 1 ? std::sqrt(var / static_cast<double>(per_seed.size() - 1)) : 0.0;
+          o.auc[r.strategy][static_cast<size_t>(k)] = sc;
+        }
       }
-      for (const auto& r : results) {
-        const ExampleFeatures x(task, ex, emb.at(r.strategy), k);
-        std::vector<double> per_seed;
-        for (auto& m : c.models) per_seed.push_back(roc_auc(predict(m, x), ex.labels));
-        Score s;
-        s.mean = mean_of(per_seed);
-        double var = 0;
-        for (const double a : per_seed) var += (a - s.mean) * (a - s.mean);
-        s.std = per_seed.size() > 1 ? std::sqrt(var / static_cast<double>(per_seed.size() - 1)) : 0.0;
-        auc[r.strategy][task.name][static_cast<size_t>(k)] = s;
-      }
+      message = task.name + " (hidden " + std::to_string(c.config.hidden) + ", dropout " +
+                std::to_string(c.config.dropout).substr(0, 4) + ")";
     }
-    task_info.push_back(info);
-    progress.step(done, task.name + " (hidden " + std::to_string(c.config.hidden) + ", dropout " +
-                            std::to_string(c.config.dropout).substr(0, 4) + ")");
+    const std::lock_guard<std::mutex> lock(progress_mu);
+    progress.step(++finished, message);
+  });
+  nlohmann::json task_info = nlohmann::json::array();
+  nlohmann::json skipped = nlohmann::json::array();
+  for (size_t t = 0; t < defs.size(); ++t) {
+    if (!outcomes[t].skipped.empty()) {
+      skipped.push_back({{"task", defs[t].name}, {"reason", outcomes[t].skipped}});
+      continue;
+    }
+    task_info.push_back(outcomes[t].info);
+    for (auto& [strategy, scores] : outcomes[t].auc) auc[strategy][defs[t].name] = std::move(scores);
   }
 
   // 3. Aggregate: per task mean over evaluated versions, degradation vs fix-m0, then over tasks.
