@@ -92,5 +92,20 @@ TEST(Training, LambdaRampsLinearlyOverTheWarmUpThenStays) {
   EXPECT_THROW(cfg.validate(), Error);
 }
 
+TEST(Training, JobsMustBeZeroOrPositive) {
+  TrainConfig cfg;
+  cfg.jobs = 0;
+  EXPECT_NO_THROW(cfg.validate());
+  cfg.jobs = 3;
+  EXPECT_NO_THROW(cfg.validate());
+  cfg.jobs = -1;
+  try {
+    cfg.validate();
+    FAIL() << "--jobs -1 accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("--jobs"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace bcemb
