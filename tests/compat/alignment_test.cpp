@@ -30,6 +30,27 @@ TEST(Alignment, MultiStepHandComputed) {
   EXPECT_THROW(alignment_loss(AlignmentLoss::SingleStep, prev, torch::zeros({2, 3}), {}), Error);
 }
 
+// The collapsed form (one d x d metric) has the value and gradient of the
+// chain of products it replaces.
+TEST(Alignment, MultiStepEqualsTheChainOfProducts) {
+  torch::manual_seed(3);
+  const auto prev = torch::randn({50, 6});
+  const auto mapped = torch::randn({50, 6}).requires_grad_(true);
+  const std::vector<torch::Tensor> chain = {torch::randn({5, 6}), torch::randn({4, 5}), torch::randn({3, 4})};
+  const auto loss = alignment_loss(AlignmentLoss::MultiStep, prev, mapped, chain);
+  const auto grad = torch::autograd::grad({loss}, {mapped})[0];
+  auto r = prev - mapped;
+  auto chained = r.pow(2).mean();
+  for (const auto& b : chain) {
+    r = torch::mm(r, b.t());
+    chained = chained + r.pow(2).mean();
+  }
+  chained = chained / 4.0;
+  const auto chained_grad = torch::autograd::grad({chained}, {mapped})[0];
+  EXPECT_NEAR(loss.item<double>(), chained.item<double>(), 1e-4 * chained.item<double>());
+  EXPECT_TRUE(torch::allclose(grad, chained_grad, 1e-4, 1e-6)) << (grad - chained_grad).abs().max().item<float>();
+}
+
 TEST(Transform, KindsAndShapes) {
   BackwardTransform lin(TransformKind::Linear, 3, 5);
   EXPECT_TRUE(lin->learnable());
