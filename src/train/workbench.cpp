@@ -173,10 +173,13 @@ struct Workbench::Impl {
     return nobc.emplace(k, load_or_train_scratch(k)).first->second;
   }
 
-  // Inference with a model that concurrent runs may share.
+  // Held while a model that concurrent runs may share is used (not held for a run's own model).
+  std::unique_lock<std::mutex> lock_if_shared(bool shared) {
+    return shared ? std::unique_lock<std::mutex>(shared_mu) : std::unique_lock<std::mutex>();
+  }
+
   torch::Tensor embed(PinSage& model, const VersionGraph& vg, bool shared) {
-    std::unique_lock<std::mutex> lock(shared_mu, std::defer_lock);
-    if (shared) lock.lock();
+    const auto lock = lock_if_shared(shared);
     return embed_all(model, vg);
   }
 
@@ -338,8 +341,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
     } else if (s.init == ModelInit::Previous) {
       model = new_model(k, true, 100 + static_cast<uint64_t>(k));
       {
-        std::unique_lock<std::mutex> lock(shared_mu, std::defer_lock);
-        if (prev_shared) lock.lock();
+        const auto lock = lock_if_shared(prev_shared);
         restore(*model, snapshot(*prev));
       }
       VersionFit f(vg, model, nullptr, nullptr, config, Rng::mix(config.seed, 300 + static_cast<uint64_t>(k)));
@@ -421,8 +423,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
       if (k > 0) write_matrix_npy(rd.file(k, "B.npy"), b);
       std::string bytes;
       {
-        std::unique_lock<std::mutex> lock(shared_mu, std::defer_lock);
-        if (shared) lock.lock();
+        const auto lock = lock_if_shared(shared);
         bytes = save_module(*model);
       }
       write_file_atomic(rd.file(k, "model.pt"), bytes);
