@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "bcemb/compat/alignment.h"
+#include "bcemb/train/bpr_loss.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/progress.h"
 #include "bcemb/util/rng.h"
@@ -151,17 +152,22 @@ Batch VersionFit::make_batch(const BprTriples& t, size_t begin, size_t end) {
     nodes[n + s] = nu + t.pos[begin + s];
     nodes[2 * n + s] = nu + t.neg[begin + s];
   }
+  std::vector<float> count;
   for (size_t r = 0; r < 3 * n; ++r) {
     const auto node = static_cast<int32_t>(nodes[r]);
     if (stamp_[node] != batch_no_) {
       stamp_[node] = batch_no_;
       slot_[node] = static_cast<int32_t>(b.targets.size());
       b.targets.push_back(node);
+      count.push_back(0);
     }
     rows[r] = slot_[node];
+    count[static_cast<size_t>(rows[r])] += 1;
   }
   b.rows = long_tensor(rows);
   b.nodes = long_tensor(nodes);
+  b.target_nodes = long_tensor(std::vector<int64_t>(b.targets.begin(), b.targets.end()));
+  b.target_count = torch::from_blob(count.data(), {static_cast<int64_t>(count.size())}, torch::kFloat).clone();
   if (!trains_model()) return b;  // post hoc: rows of the frozen embeddings
   const int layers = model_->config().layers;
   const uint64_t plan_seed = Rng::mix(seed_, batch_no_);
@@ -171,8 +177,6 @@ Batch VersionFit::make_batch(const BprTriples& t, size_t begin, size_t end) {
     b.plan = std::make_shared<const ComputationPlan>(planner_.plan(b.targets, layers, config_.fanout, plan_seed));
   if (plan_kind_ == "historical") {
     b.plan = std::make_shared<const ComputationPlan>(planner_.historical_plan(b.targets, layers, config_.fanout, plan_seed));
-    std::vector<int64_t> ids(b.targets.begin(), b.targets.end());
-    b.target_nodes = long_tensor(ids);
   }
   return b;
 }
@@ -231,7 +235,7 @@ double VersionFit::selection_score(const CurvePoint& p) const {
 }
 
 double VersionFit::step(const Batch& b) {
-  torch::Tensor z, loss;  // z: 3n rows, [users; positives; negatives]
+  torch::Tensor targets, loss;  // targets: the model's output for the batch's distinct nodes
   std::vector<torch::Tensor> fresh;  // historical plans: the targets' new layer outputs
   const int64_t n = b.size();
   double task = 0;  // BPR + weight decay, when M_k trains
@@ -239,21 +243,20 @@ double VersionFit::step(const Batch& b) {
     model_->train();
     // Batch plans differ per rank: their BatchNorm statistics are synchronised.
     // The full plan is the same on every rank and needs no synchronisation.
+    // out: the targets' rows (plans) or every node's (full graph).
+    torch::Tensor out;
     if (b.plan && b.plan->historical) {
       if (history_epoch_ != epoch_) refresh_history();
-      z = model_->forward(*b.plan, &history_, &fresh, dist_).index_select(0, b.rows);
+      out = model_->forward(*b.plan, &history_, &fresh, dist_);
     } else if (b.plan) {
-      z = model_->forward(*b.plan, nullptr, nullptr, dist_).index_select(0, b.rows);
+      out = model_->forward(*b.plan, nullptr, nullptr, dist_);
     } else {
-      z = model_->forward(vg_.full_plan(model_->config().layers)).index_select(0, b.nodes);
+      out = model_->forward(vg_.full_plan(model_->config().layers));
     }
-    const auto parts = z.split(n);  // split, not narrow: its backward does not zero-fill copies of z
-    const auto& zu = parts[0];
-    const auto margin = (zu * parts[1]).sum(1) - (zu * parts[2]).sum(1);
-    const auto bpr = torch::softplus(-margin).mean();
-    const auto reg = 0.5 * z.pow(2).sum() / static_cast<double>(n);
-    loss = bpr + config_.weight_decay * reg;
+    const BprLoss bpr = bpr_loss(out, b.plan ? b.rows : b.nodes, config_.weight_decay);
+    loss = bpr.loss;
     task = loss.item<double>();
+    if (aligned()) targets = b.plan ? out : out.index_select(0, b.target_nodes);
     if (aligned() && align_->distill_z.defined()) {
       // Soft BPR targets: the unconstrained M_k's probability that the positive ranks first.
       torch::Tensor target;
@@ -262,16 +265,17 @@ double VersionFit::step(const Batch& b) {
         const auto ref = align_->distill_z.index_select(0, b.nodes).split(n);
         target = torch::sigmoid((ref[0] * ref[1]).sum(1) - (ref[0] * ref[2]).sum(1));
       }
-      loss = loss + config_.distill_weight * torch::binary_cross_entropy_with_logits(margin, target);
+      loss = loss + config_.distill_weight * torch::binary_cross_entropy_with_logits(bpr.margin, target);
     }
   } else {
-    z = frozen_z_->index_select(0, b.nodes);
+    targets = frozen_z_->index_select(0, b.target_nodes);
   }
   if (aligned()) {
     transform_->train();
-    // The sum of the three groups' means equals 3 x the mean over all rows (equal group sizes).
-    const auto a = alignment_loss(align_->loss, align_->z_prev.index_select(0, b.nodes), transform_->forward(z),
-                                  align_->frozen_chain);
+    // The mean over the 3n rows, as each distinct node weighted by its count;
+    // the three groups' means sum to 3 x that mean (equal group sizes).
+    const auto a = alignment_loss(align_->loss, align_->z_prev.index_select(0, b.target_nodes),
+                                  transform_->forward(targets), align_->frozen_chain, b.target_count);
     if (trains_model()) {
       if (multiplier_) {
         // The multiplier moves on the global batch's losses, the same on every rank.

@@ -51,6 +51,28 @@ TEST(Alignment, MultiStepEqualsTheChainOfProducts) {
   EXPECT_TRUE(torch::allclose(grad, chained_grad, 1e-4, 1e-6)) << (grad - chained_grad).abs().max().item<float>();
 }
 
+// A batch's distinct rows weighted by their counts give the loss (and the
+// gradient per distinct row) of the repeated rows, single- and multi-step.
+TEST(Alignment, WeightedDistinctRowsEqualRepeatedRows) {
+  torch::manual_seed(5);
+  const auto prev = torch::randn({7, 4});
+  const auto mapped = torch::randn({7, 4});
+  const auto rows = torch::tensor({0, 3, 3, 1, 6, 0, 3, 2, 5, 4, 4, 6}, torch::kLong);  // every row, some repeated
+  const auto count = torch::bincount(rows).to(torch::kFloat);
+  const std::vector<torch::Tensor> chain = {torch::randn({3, 4}), torch::randn({2, 3})};
+  for (const auto kind : {AlignmentLoss::SingleStep, AlignmentLoss::MultiStep}) {
+    const auto distinct = mapped.clone().requires_grad_(true);
+    const auto weighted = alignment_loss(kind, prev, distinct, chain, count);
+    const auto leaf = mapped.clone().requires_grad_(true);
+    const auto repeated = alignment_loss(kind, prev.index_select(0, rows), leaf.index_select(0, rows), chain);
+    EXPECT_NEAR(weighted.item<double>(), repeated.item<double>(), 1e-5 * repeated.item<double>());
+    const auto g = torch::autograd::grad({weighted}, {distinct})[0];
+    const auto g_ref = torch::autograd::grad({repeated}, {leaf})[0];
+    EXPECT_TRUE(torch::allclose(g, g_ref, 1e-4, 1e-6)) << (g - g_ref).abs().max().item<float>();
+  }
+  EXPECT_THROW(alignment_loss(AlignmentLoss::SingleStep, prev, mapped, {}, torch::ones({6})), Error);
+}
+
 TEST(Transform, KindsAndShapes) {
   BackwardTransform lin(TransformKind::Linear, 3, 5);
   EXPECT_TRUE(lin->learnable());

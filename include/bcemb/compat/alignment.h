@@ -16,7 +16,9 @@ namespace bcemb {
 
 // prev: n x d_{k-1}; mapped: B_k z_k, n x d_{k-1};
 // frozen_chain: B_{k-1}, B_{k-2}, ..., B_1 (each d_{j-1} x d_j), used by multi-step only.
+// weights (optional, n): how many times each row counts, so a batch's
+// distinct nodes with their multiplicities give the loss of its repeated rows.
 torch::Tensor alignment_loss(AlignmentLoss kind, const torch::Tensor& prev, const torch::Tensor& mapped,
-                             const std::vector<torch::Tensor>& frozen_chain);
+                             const std::vector<torch::Tensor>& frozen_chain, const torch::Tensor& weights = {});
 
 }  // namespace bcemb

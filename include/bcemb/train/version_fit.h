@@ -7,7 +7,8 @@
 //     z_{k-1} (the frozen previous model on version k's graph), weighted by
 //     lambda when trained jointly with M_k.
 // Epochs sample BPR triples; the alignment is evaluated on the batch's users,
-// positive and negative items. The best epoch is kept: by validation
+// positive and negative items (on each distinct node once, weighted by how
+// often it occurs: the same loss as over the repeated rows). The best epoch is kept: by validation
 // Recall@K when M_k trains (after a warm-up if aligned), else by alignment error.
 #include <torch/torch.h>
 
@@ -55,7 +56,8 @@ struct Batch {
   torch::Tensor rows;            // 3 * size(): row of each entry among the targets
   torch::Tensor nodes;           // 3 * size(): global node id of each entry
   std::shared_ptr<const ComputationPlan> plan;  // null: the full graph (TrainConfig::plan "full")
-  torch::Tensor target_nodes;                   // historical plans: the targets, to update the kept rows
+  torch::Tensor target_nodes;   // the targets' global node ids (as `targets`)
+  torch::Tensor target_count;   // float: how many of the 3 * size() entries each target is
   // Data parallel: this rank's share of the global batch's triples, so that
   // the ranks' weighted losses sum to the global batch's mean loss.
   double weight = 1.0;
