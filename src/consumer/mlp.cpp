@@ -3,6 +3,7 @@
 #include <ATen/CPUGeneratorImpl.h>
 
 #include "bcemb/eval/roc_auc.h"
+#include "bcemb/model/adam.h"
 #include "bcemb/model/module_state.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/rng.h"
@@ -68,7 +69,7 @@ TrainedConsumer train_consumer(const ConsumerConfig& config, const ConsumerTrain
   TrainedConsumer out;
   out.model = seeded_init(training.seed, [&] { return ConsumerMlp(config); });
   out.model->seed_dropout(Rng::mix(training.seed, 78));
-  torch::optim::Adam opt(out.model->parameters(), torch::optim::AdamOptions(training.lr));
+  FusedAdam opt(out.model->parameters(), torch::optim::AdamOptions(training.lr));
   const std::vector<float> select_labels(y_select.data_ptr<float>(), y_select.data_ptr<float>() + y_select.numel());
   Rng rng(Rng::mix(training.seed, 77));
   const int64_t n = x.rows();
@@ -86,8 +87,7 @@ TrainedConsumer train_consumer(const ConsumerConfig& config, const ConsumerTrain
       if (len < 2) continue;  // BatchNorm needs two rows
       const auto loss = torch::binary_cross_entropy_with_logits(out.model->forward(x.gather(order.data() + s, len)),
                                                                 y.index_select(0, perm.narrow(0, s, len)));
-      opt.zero_grad();
-      loss.backward();
+      backward_fresh(loss, opt);
       opt.step();
     }
     const double auc = roc_auc(predict(out.model, x_select), select_labels);

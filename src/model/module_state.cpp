@@ -51,4 +51,13 @@ void load_module(torch::nn::Module& m, const std::string& bytes, const std::stri
     if (t.sizes().vec() != shapes[i++]) throw Error(where + ": checkpoint is of another architecture (tensor shapes differ)");
 }
 
+void backward_fresh(const torch::Tensor& loss, torch::optim::Optimizer& optimizer) {
+  for (auto& group : optimizer.param_groups())
+    for (auto& p : group.params()) p.mutable_grad().reset();
+  loss.backward();
+  for (auto& group : optimizer.param_groups())
+    for (auto& p : group.params())
+      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
+}
+
 }  // namespace bcemb

@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "bcemb/compat/alignment.h"
+#include "bcemb/model/adam.h"
 #include "bcemb/train/bpr_loss.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/progress.h"
@@ -120,7 +121,7 @@ VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform 
     const double lr = config.transform_lr > 0 ? config.transform_lr : config.lr;
     groups.emplace_back(transform_->parameters(), std::make_unique<torch::optim::AdamOptions>(lr));
   }
-  optimizer_ = std::make_unique<torch::optim::Adam>(std::move(groups), torch::optim::AdamOptions(config.lr));
+  optimizer_ = std::make_unique<FusedAdam>(std::move(groups), torch::optim::AdamOptions(config.lr));
 }
 
 Batch VersionFit::make_batch(const BprTriples& t, size_t begin, size_t end) {
@@ -292,14 +293,13 @@ double VersionFit::step(const Batch& b) {
     }
     loss = trains_model() ? loss + 3.0 * lambda_ * a : 3.0 * a;
   }
-  optimizer_->zero_grad();
   std::vector<double> values{loss.item<double>(), task};
   if (dist_ != nullptr) {
-    (loss * b.weight).backward();
+    backward_fresh(loss * b.weight, *optimizer_);
     for (auto& v : values) v *= b.weight;
     reduce_gradients(values);
   } else {
-    loss.backward();
+    backward_fresh(loss, *optimizer_);
   }
   optimizer_->step();
   if (transform_) transform_->project();
@@ -312,10 +312,7 @@ double VersionFit::step(const Batch& b) {
 void VersionFit::reduce_gradients(std::vector<double>& values) {
   std::vector<torch::Tensor> grads;
   for (auto& group : optimizer_->param_groups())
-    for (auto& p : group.params()) {
-      if (!p.grad().defined()) p.mutable_grad() = torch::zeros_like(p);
-      grads.push_back(p.grad().reshape(-1));
-    }
+    for (auto& p : group.params()) grads.push_back(p.grad().reshape(-1));
   // One buffer, one allreduce per step.
   grads.push_back(torch::tensor(std::vector<float>(values.begin(), values.end())));
   torch::Tensor flat = torch::cat(grads);

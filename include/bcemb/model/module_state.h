@@ -16,4 +16,11 @@ void restore(torch::nn::Module& m, const std::vector<torch::Tensor>& state);
 std::string save_module(torch::nn::Module& m);
 void load_module(torch::nn::Module& m, const std::string& bytes, const std::string& where);
 
+// loss.backward() into fresh gradients: the optimiser's gradients are
+// released first, so the backward writes them instead of adding into
+// zero-filled ones (zero_grad() costs a fill and an add per parameter per
+// step); a parameter the loss does not reach gets zeros, so the optimiser
+// steps as after zero_grad().
+void backward_fresh(const torch::Tensor& loss, torch::optim::Optimizer& optimizer);
+
 }  // namespace bcemb
