@@ -33,6 +33,8 @@ class BprFunction : public torch::autograd::Function<BprFunction> {
     const int64_t* idx = index.data_ptr<int64_t>();
     torch::Tensor margin = torch::empty({n}, table.options());
     float* m = margin.data_ptr<float>();
+    torch::Tensor sigmoid = torch::empty({n}, table.options());  // sigmoid(-m_i)
+    float* slope = sigmoid.data_ptr<float>();
     std::vector<double> terms(static_cast<size_t>(n));  // softplus(-m_i) + weight_decay * 0.5 * |rows of i|^2
     at::parallel_for(0, n, 256, [&](int64_t b, int64_t e) {
       for (int64_t i = b; i < e; ++i) {
@@ -40,14 +42,16 @@ class BprFunction : public torch::autograd::Function<BprFunction> {
         const float* zp = z + idx[n + i] * d;
         const float* zn = z + idx[2 * n + i] * d;
         m[i] = dot(zu, zp, d) - dot(zu, zn, d);
-        const double x = -static_cast<double>(m[i]);
-        const double softplus = std::log1p(std::exp(-std::fabs(x))) + std::max(x, 0.0);
+        // One exp gives softplus(-m) (the loss) and sigmoid(-m) (its slope, kept for the backward).
+        const float e = std::exp(-std::fabs(m[i]));
+        slope[i] = m[i] >= 0 ? e / (1 + e) : 1 / (1 + e);
+        const double softplus = std::log1p(e) + std::max(-m[i], 0.0f);
         terms[i] = softplus + weight_decay * 0.5 * (static_cast<double>(dot(zu, zu, d)) + dot(zp, zp, d) + dot(zn, zn, d));
       }
     });
     double sum = 0;  // in order, so the value does not depend on the threads
     for (const double t : terms) sum += t;
-    ctx->save_for_backward({table, index, margin});
+    ctx->save_for_backward({table, index, sigmoid});
     ctx->saved_data["weight_decay"] = weight_decay;
     return {torch::tensor(static_cast<float>(sum / static_cast<double>(n)), table.options()), margin};
   }
@@ -55,19 +59,17 @@ class BprFunction : public torch::autograd::Function<BprFunction> {
   static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
                                                  torch::autograd::variable_list grad) {
     const auto saved = ctx->get_saved_variables();
-    const torch::Tensor &table = saved[0], &index = saved[1], &margin = saved[2];
+    const torch::Tensor &table = saved[0], &index = saved[1], &sigmoid = saved[2];
     const double weight_decay = ctx->saved_data["weight_decay"].toDouble();
     const int64_t n = index.size(0) / 3, d = table.size(1);
     const double g_loss = grad[0].defined() ? grad[0].item<double>() : 0.0;
     const torch::Tensor g_margin = grad[1].defined() ? grad[1].contiguous() : torch::Tensor();
     // d loss / d margin_i = -sigmoid(-m_i) / n, plus the margin's own gradient.
     std::vector<float> coef(static_cast<size_t>(n));
-    const float* m = margin.data_ptr<float>();
+    const float* s = sigmoid.data_ptr<float>();
     const float* gm = g_margin.defined() ? g_margin.data_ptr<float>() : nullptr;
-    for (int64_t i = 0; i < n; ++i) {
-      const double s = 1.0 / (1.0 + std::exp(static_cast<double>(m[i])));
-      coef[i] = static_cast<float>(-g_loss * s / static_cast<double>(n) + (gm != nullptr ? gm[i] : 0.0));
-    }
+    const auto scale = static_cast<float>(-g_loss / static_cast<double>(n));
+    for (int64_t i = 0; i < n; ++i) coef[i] = scale * s[i] + (gm != nullptr ? gm[i] : 0.0f);
     const auto r = static_cast<float>(g_loss * weight_decay / static_cast<double>(n));
     torch::Tensor out = torch::zeros_like(table);
     const float* __restrict z = table.data_ptr<float>();
