@@ -49,9 +49,16 @@ torch::Tensor PinSageImpl::forward(const ComputationPlan& plan, const std::vecto
     // [h_self | mean of neighbours] @ [W_self W_neigh]^T + b: one GEMM.
     const torch::Tensor x = torch::relu(h);
     if (layer_outputs != nullptr) layer_outputs->push_back(x.detach());
-    const torch::Tensor both = plan.historical ? torch::cat({x, spmm(plan.blocks[l - 1], (*history)[l - 1])}, 1)
-                                               : self_and_neighbors(x, plan.blocks[l - 1]);
-    h = torch::linear(both, torch::cat({self_[l]->weight, neigh_[l]->weight}, 1), neigh_[l]->bias);
+    if (plan.historical) {
+      // The neighbours' mean comes from the kept tables, without gradient:
+      // its half of the GEMM is a constant term, x W_self^T + (mean W_neigh^T + b),
+      // so the backward computes no gradient for it (and nothing is concatenated).
+      const torch::Tensor mean = spmm(plan.blocks[l - 1], (*history)[l - 1]);
+      h = torch::addmm(torch::addmm(neigh_[l]->bias, mean, neigh_[l]->weight.t()), x, self_[l]->weight.t());
+    } else {
+      h = torch::linear(self_and_neighbors(x, plan.blocks[l - 1]), torch::cat({self_[l]->weight, neigh_[l]->weight}, 1),
+                        neigh_[l]->bias);
+    }
     h = normalize(l, h);
   }
   return h;
