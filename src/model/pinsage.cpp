@@ -2,6 +2,7 @@
 
 #include "bcemb/dist/sync_batch_norm.h"
 #include "bcemb/graph/bipartite_graph.h"
+#include "bcemb/model/batch_norm.h"
 #include "bcemb/model/sparse_ops.h"
 #include "bcemb/util/error.h"
 
@@ -41,13 +42,17 @@ torch::Tensor PinSageImpl::forward(const ComputationPlan& plan, const std::vecto
   } else {
     h = self_[0]->forward(spmm(plan.self_inputs, table_)) + neigh_[0]->forward(spmm(plan.neigh_inputs, table_));
   }
+  // BatchNorm, and ReLU below the last layer; one fused node when training in one process.
   auto normalize = [&](int l, const torch::Tensor& x) {
-    return sync_bn != nullptr && is_training() ? dist::sync_batch_norm(*norms_[l], x, *sync_bn) : norms_[l]->forward(x);
+    const bool relu = l < L - 1;
+    if (is_training() && sync_bn == nullptr) return batch_norm_train(*norms_[l], x, relu);
+    const torch::Tensor y =
+        sync_bn != nullptr && is_training() ? dist::sync_batch_norm(*norms_[l], x, *sync_bn) : norms_[l]->forward(x);
+    return relu ? torch::relu(y) : y;
   };
   h = normalize(0, h);
   for (int l = 1; l < L; ++l) {
-    // [h_self | mean of neighbours] @ [W_self W_neigh]^T + b: one GEMM.
-    const torch::Tensor x = torch::relu(h);
+    const torch::Tensor x = h;  // ReLU'd
     if (layer_outputs != nullptr) layer_outputs->push_back(x.detach());
     if (plan.historical) {
       // The neighbours' mean comes from the kept tables, without gradient:
