@@ -7,6 +7,8 @@
 #include <memory>
 #include <tuple>
 
+#include "bcemb/util/runtime.h"
+
 namespace bcemb {
 
 namespace {
@@ -42,8 +44,6 @@ __attribute__((target("avx2,fma"))) void adam_avx2(const AdamStep& k, float* w, 
   }
   adam_portable(k, w + i, g + i, m + i, v + i, n - i);
 }
-
-const bool kHasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
 
 }  // namespace
 
@@ -84,7 +84,7 @@ torch::Tensor FusedAdam::step(LossClosure closure) {
       float* m = s.exp_avg().data_ptr<float>();
       float* v = s.exp_avg_sq().data_ptr<float>();
       at::parallel_for(0, p.numel(), 1 << 14, [&](int64_t begin, int64_t end) {
-        if (kHasAvx2)
+        if (cpu_has_avx2_fma())
           adam_avx2(k, w + begin, g + begin, m + begin, v + begin, end - begin);
         else
           adam_portable(k, w + begin, g + begin, m + begin, v + begin, end - begin);

@@ -45,9 +45,13 @@ torch::Tensor PinSageImpl::forward(const ComputationPlan& plan, const std::vecto
   // BatchNorm, and ReLU below the last layer; one fused node when training in one process.
   auto normalize = [&](int l, const torch::Tensor& x) {
     const bool relu = l < L - 1;
-    if (is_training() && sync_bn == nullptr) return batch_norm_train(*norms_[l], x, relu);
-    const torch::Tensor y =
-        sync_bn != nullptr && is_training() ? dist::sync_batch_norm(*norms_[l], x, *sync_bn) : norms_[l]->forward(x);
+    torch::Tensor y;
+    if (!is_training())
+      y = norms_[l]->forward(x);
+    else if (sync_bn != nullptr)
+      y = dist::sync_batch_norm(*norms_[l], x, *sync_bn);
+    else
+      return batch_norm_train(*norms_[l], x, relu);
     return relu ? torch::relu(y) : y;
   };
   h = normalize(0, h);

@@ -9,4 +9,9 @@ void prepare_runtime() {
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
+bool cpu_has_avx2_fma() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+}
+
 }  // namespace bcemb

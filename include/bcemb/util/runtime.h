@@ -6,4 +6,7 @@ namespace bcemb {
 // every large tensor (which turned each allocation into page faults).
 void prepare_runtime();
 
+// Whether this CPU runs AVX2 and FMA (the hand-written kernels' fast paths).
+bool cpu_has_avx2_fma();
+
 }  // namespace bcemb

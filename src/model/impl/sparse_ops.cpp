@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include "bcemb/util/error.h"
+#include "bcemb/util/runtime.h"
 
 namespace bcemb {
 
@@ -57,8 +58,6 @@ __attribute__((target("avx2,fma"))) void rows_times_dense_avx2(const CsrMatrix& 
   }
 }
 
-const bool kHasAvx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-
 // Rows [first, last) of m @ x.
 torch::Tensor sparse_times(const CsrMatrix& m, const torch::Tensor& x, int64_t first, int64_t last) {
   const torch::Tensor xc = x.contiguous();
@@ -72,7 +71,7 @@ torch::Tensor sparse_times(const CsrMatrix& m, const torch::Tensor& x, int64_t f
     const float* xp = xc.data_ptr<float>();
     float* op = out.data_ptr<float>();
     at::parallel_for(first, last, 64, [&](int64_t b, int64_t e) {
-      if (kHasAvx2) rows_times_dense_avx2(m, xp, d, op, first, b, e);
+      if (cpu_has_avx2_fma()) rows_times_dense_avx2(m, xp, d, op, first, b, e);
       else rows_times_dense(m, xp, d, op, first, b, e);
     });
   }
