@@ -27,6 +27,9 @@ struct ExperimentFlags {
     cmd->add_option("--consumer-dropout", dropout, "consumer MLP dropouts to select from")->capture_default_str();
     cmd->add_option("--consumer-epochs", config.consumer_epochs, "consumer training epochs")->capture_default_str();
     cmd->add_option("--consumer-seeds", config.seeds, "consumer seeds averaged")->capture_default_str();
+    cmd->add_option("--consumer-max-examples", config.consumer_max_examples,
+                    "consumers train on at most this many of a task's examples, a fixed random subset (0 = all)")
+        ->capture_default_str();
     cmd->add_flag("--force", config.force, "recompute finished strategies and consumers");
     cmd->add_flag("!--no-plots", config.plots, "skip the gnuplot plots");
   }

@@ -7,6 +7,7 @@
 #include "bcemb/data/loaders.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/hash.h"
+#include "bcemb/util/rng.h"
 
 namespace bcemb {
 
@@ -15,6 +16,29 @@ double TaskExamples::positive_rate() const {
   double p = 0;
   for (const float l : labels) p += l;
   return p / static_cast<double>(labels.size());
+}
+
+TaskExamples sample_examples(const TaskExamples& ex, size_t max_examples, uint64_t seed) {
+  const size_t n = ex.size();
+  if (max_examples == 0 || n <= max_examples) return ex;
+  // A partial Fisher-Yates shuffle picks the subset; sorting keeps the order.
+  std::vector<size_t> pick(n);
+  for (size_t i = 0; i < n; ++i) pick[i] = i;
+  Rng rng(seed);
+  for (size_t i = 0; i < max_examples; ++i) std::swap(pick[i], pick[i + rng.below(n - i)]);
+  pick.resize(max_examples);
+  std::sort(pick.begin(), pick.end());
+  TaskExamples out;
+  const bool edges = !ex.items.empty();
+  out.nodes.reserve(max_examples);
+  out.labels.reserve(max_examples);
+  if (edges) out.items.reserve(max_examples);
+  for (const size_t i : pick) {
+    out.nodes.push_back(ex.nodes[i]);
+    out.labels.push_back(ex.labels[i]);
+    if (edges) out.items.push_back(ex.items[i]);
+  }
+  return out;
 }
 
 namespace {

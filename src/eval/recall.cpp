@@ -79,16 +79,21 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
           for (; p != exclude->positives_end(u) && *p < i0 + m; ++p) s[*p - i0] = -std::numeric_limits<float>::infinity();
         }
         std::vector<Scored>& heap = top[static_cast<size_t>(r)];
-        for (int64_t j = 0; j < m; ++j) {
-          const Scored c{s[j], static_cast<int32_t>(i0 + j)};
-          if (heap.size() < kmax) {
-            heap.push_back(c);
-            std::push_heap(heap.begin(), heap.end(), better);
-          } else if (better(c, heap.front())) {
-            std::pop_heap(heap.begin(), heap.end(), better);
-            heap.back() = c;
-            std::push_heap(heap.begin(), heap.end(), better);
-          }
+        int64_t j = 0;
+        for (; j < m && heap.size() < kmax; ++j) {
+          heap.push_back({s[j], static_cast<int32_t>(i0 + j)});
+          std::push_heap(heap.begin(), heap.end(), better);
+        }
+        // Full heap: items come in increasing index, so a candidate beats the
+        // worst kept one only with a strictly higher score; most fail that
+        // one comparison.
+        float worst = heap.empty() ? 0.0f : heap.front().score;
+        for (; j < m; ++j) {
+          if (!(s[j] > worst)) continue;
+          std::pop_heap(heap.begin(), heap.end(), better);
+          heap.back() = {s[j], static_cast<int32_t>(i0 + j)};
+          std::push_heap(heap.begin(), heap.end(), better);
+          worst = heap.front().score;
         }
       }
     }

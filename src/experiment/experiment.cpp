@@ -23,6 +23,7 @@
 #include "bcemb/util/error.h"
 #include "bcemb/util/hash.h"
 #include "bcemb/util/progress.h"
+#include "bcemb/util/rng.h"
 #include "bcemb/util/threads.h"
 
 namespace bcemb {
@@ -139,6 +140,7 @@ std::optional<Consumers> load_saved(const TaskDef& task, const ExperimentConfig&
 struct ConsumerWork {
   const TaskDef* task = nullptr;
   TaskExamples train, select;
+  size_t train_available = 0;  // the task's training examples before sample_examples
   std::string dir;
   std::optional<Consumers> result;          // loaded, or assembled after training
   std::vector<ConsumerConfig> grid;         // configurations tried
@@ -244,6 +246,7 @@ void train_consumers(std::vector<ConsumerWork>& work, const Compat0& ref, const 
               {"dropout", c.config.dropout},
               {"epochs", cfg.consumer_epochs},
               {"train_examples", w.train.size()},
+              {"train_examples_available", w.train_available},
               {"train_positive_rate", w.train.positive_rate()},
               {"selection_version", w.task->selection_version},
               {"selection_examples", w.select.size()},
@@ -318,6 +321,7 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
   const auto t0 = std::chrono::steady_clock::now();
   if (cfg.hidden.empty() || cfg.dropout.empty() || cfg.seeds <= 0 || cfg.consumer_epochs <= 0)
     throw Error("experiment: the consumer grid, seeds and epochs must be non-empty/positive");
+  if (cfg.consumer_max_examples < 0) throw Error("experiment: --consumer-max-examples must be >= 0 (0 = all)");
   make_dirs(out);
   std::vector<std::string> names = cfg.strategies.empty() ? paper_strategies() : cfg.strategies;
   for (const char* required : {"fix-m0", "no-bc"})
@@ -347,7 +351,6 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
   const TaskSet tasks(ds, wb.versions());
   nlohmann::json consumer_fp = {wb.fingerprint(), cfg.hidden, cfg.dropout, cfg.consumer_epochs, cfg.seeds,
                                 cfg.consumer_batch};
-  const std::string fingerprint = fnv1a64_hex(consumer_fp.dump());
   // auc[strategy][task][version]
   std::map<std::string, std::map<std::string, std::vector<Score>>> auc;
   // Consumers of every task first (their trainings side by side), then each
@@ -360,7 +363,9 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
     const TaskDef& task = defs[t];
     ConsumerWork w;
     w.task = &task;
-    w.train = tasks.train(task.name);
+    const TaskExamples all = tasks.train(task.name);
+    w.train_available = all.size();
+    w.train = sample_examples(all, static_cast<size_t>(cfg.consumer_max_examples), Rng::mix(fnv1a64(task.name), 79));
     w.select = tasks.at(task.name, task.selection_version);
     std::string why = unusable(w.train);
     if (why.empty()) why = unusable(w.select);
@@ -370,10 +375,18 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
       continue;
     }
     w.dir = out + "/consumers/" + task_dir_name(task.name);
-    w.result = load_saved(task, cfg, w.dir, fingerprint);
     work_of[t] = static_cast<int>(work.size());
     work.push_back(std::move(w));
   }
+  // The example cap enters the fingerprint only where it cuts a task, so that
+  // consumers saved before it existed (and all of small data's) are reused.
+  for (const ConsumerWork& w : work)
+    if (w.train.size() < w.train_available) {
+      consumer_fp.push_back({{"max_examples", cfg.consumer_max_examples}});
+      break;
+    }
+  const std::string fingerprint = fnv1a64_hex(consumer_fp.dump());
+  for (ConsumerWork& w : work) w.result = load_saved(*w.task, cfg, w.dir, fingerprint);
   train_consumers(work, emb.at("fix-m0"), cfg, fingerprint, train.jobs);
 
   struct TaskOutcome {

@@ -496,9 +496,9 @@ std::vector<StrategyResult> Workbench::Impl::run_all(const std::vector<StrategyS
     return c;
   };
   struct Job {
-    int group;     // 0: a from-scratch model; 1: a strategy that needs M_0 only; 2: one that waits for them
+    int group;     // 0: M_0 or a from-scratch model; 1: a strategy that needs M_0 only; 2: one that waits for them
     double cost;
-    int version;   // a from-scratch model to train, or -1
+    int version;   // a from-scratch model to train (0: M_0), or -1
     size_t spec;   // else the strategy
   };
   std::vector<Job> jobs;
@@ -516,23 +516,46 @@ std::vector<StrategyResult> Workbench::Impl::run_all(const std::vector<StrategyS
   std::stable_sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) {
     return a.group != b.group ? a.group < b.group : a.cost > b.cost;
   });
+  // M_0 (and its embeddings of every version) is the first job when there
+  // are from-scratch models to train beside it (they do not need it; the
+  // runs wait for it) and the jobs already fill the share of the threads
+  // (one more job leaves each job's threads, and so the results, unchanged).
+  const bool m0_job = scratch_left > 0 && static_cast<int64_t>(jobs.size()) >= effective_jobs(config.jobs);
   {
     // On a job's share of the threads, like everything after it: the
     // results depend on the threads per job only.
     const ScopedThreads share(threads_per_job(config.jobs, static_cast<int64_t>(jobs.size())));
     for (int k = 0; k < K; ++k) graph(k);
-    get_m0();
-    for (int k = 0; k < K; ++k) m0_embeddings(k);
+    if (!m0_job) {
+      get_m0();
+      for (int k = 0; k < K; ++k) m0_embeddings(k);
+    }
   }
+  if (m0_job) jobs.insert(jobs.begin(), {0, 0.0, 0, 0});
   // From-scratch models land in `trained`, and move into `nobc` (which runs
   // only read once all are there) when the last one is done.
   std::map<int, TrainedModel> trained;
-  bool scratch_failed = false;
+  bool scratch_failed = false, m0_ready = !m0_job, m0_failed = false;
   std::mutex mu;
   std::condition_variable scratch_done;
   run_parallel_jobs(config.jobs, static_cast<int64_t>(jobs.size()), [&](int64_t j) {
     const Job& job = jobs[static_cast<size_t>(j)];
-    if (job.version >= 0) {
+    if (job.version == 0) {
+      try {
+        get_m0();
+        for (int k = 0; k < K; ++k) m0_embeddings(k);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(mu);
+        m0_failed = true;
+        scratch_done.notify_all();
+        throw;
+      }
+      const std::lock_guard<std::mutex> lock(mu);
+      m0_ready = true;
+      scratch_done.notify_all();
+      return;
+    }
+    if (job.version > 0) {
       try {
         TrainedModel t = load_or_train_scratch(job.version);
         const std::lock_guard<std::mutex> lock(mu);
@@ -547,10 +570,14 @@ std::vector<StrategyResult> Workbench::Impl::run_all(const std::vector<StrategyS
       scratch_done.notify_all();
       return;
     }
-    if (job.group == 2) {
+    {
       std::unique_lock<std::mutex> lock(mu);
-      scratch_done.wait(lock, [&] { return scratch_left == 0 || scratch_failed; });
-      if (scratch_left != 0) throw Error(specs[job.spec].name + ": a from-scratch model it needs failed to train");
+      scratch_done.wait(lock, [&] { return m0_ready || m0_failed; });
+      if (!m0_ready) throw Error(specs[job.spec].name + ": version 0's model failed to train");
+      if (job.group == 2) {
+        scratch_done.wait(lock, [&] { return scratch_left == 0 || scratch_failed; });
+        if (scratch_left != 0) throw Error(specs[job.spec].name + ": a from-scratch model it needs failed to train");
+      }
     }
     results[job.spec] = train_run(specs[job.spec], dirs[job.spec]);
     const std::lock_guard<std::mutex> lock(mu);

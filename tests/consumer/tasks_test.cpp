@@ -118,5 +118,40 @@ TEST(Tasks, NumberCodedAttributesAreCategoriesUnlessDeclaredNumeric) {
   EXPECT_TRUE(thresholded);
 }
 
+TEST(Tasks, SampledExamplesAreAFixedSubsetInOrder) {
+  TaskExamples ex;
+  for (int32_t i = 0; i < 1000; ++i) {  // edge examples whose fields encode their index
+    ex.nodes.push_back(i);
+    ex.items.push_back(2 * i);
+    ex.labels.push_back(i % 3 == 0 ? 1.0f : 0.0f);
+  }
+  const TaskExamples s = sample_examples(ex, 100, 5);
+  ASSERT_EQ(s.size(), 100u);
+  ASSERT_EQ(s.nodes.size(), 100u);
+  ASSERT_EQ(s.items.size(), 100u);
+  for (size_t j = 0; j < s.size(); ++j) {
+    const int32_t i = s.nodes[j];
+    if (j > 0) {
+      EXPECT_LT(s.nodes[j - 1], i);  // original order, no repeats
+    }
+    EXPECT_EQ(s.items[j], 2 * i);
+    EXPECT_EQ(s.labels[j], i % 3 == 0 ? 1.0f : 0.0f);
+  }
+  // Spread over the whole range, not a prefix; the same subset for the same seed, another for another.
+  EXPECT_GT(s.nodes.back(), 500);
+  EXPECT_EQ(sample_examples(ex, 100, 5).nodes, s.nodes);
+  EXPECT_NE(sample_examples(ex, 100, 6).nodes, s.nodes);
+  // Under the cap (or no cap): everything, unchanged.
+  EXPECT_EQ(sample_examples(ex, 1000, 5).nodes, ex.nodes);
+  EXPECT_EQ(sample_examples(ex, 0, 5).labels, ex.labels);
+  // Node examples have no items.
+  TaskExamples users;
+  users.nodes = {4, 5, 6};
+  users.labels = {1, 0, 1};
+  const TaskExamples u = sample_examples(users, 2, 1);
+  EXPECT_EQ(u.size(), 2u);
+  EXPECT_TRUE(u.items.empty());
+}
+
 }  // namespace
 }  // namespace bcemb

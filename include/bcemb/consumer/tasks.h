@@ -38,6 +38,12 @@ struct TaskExamples {
   double positive_rate() const;
 };
 
+// At most max_examples of ex (0: all), a fixed random subset drawn from
+// `seed`, in their original order. A consumer's quality saturates long before
+// a large graph's edge count (1M interactions: 509k edge examples), while its
+// training cost grows with it; selection and evaluation keep every example.
+TaskExamples sample_examples(const TaskExamples& ex, size_t max_examples, uint64_t seed);
+
 struct TaskDef {
   std::string name;
   TaskInput input = TaskInput::User;

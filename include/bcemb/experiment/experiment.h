@@ -31,6 +31,9 @@ struct ExperimentConfig {
   int consumer_epochs = 40;
   int seeds = 3;
   int consumer_batch = 2048;
+  // Each consumer trains on at most this many of its task's examples, a fixed
+  // random subset (0 = all); see consumer/tasks.h sample_examples.
+  int64_t consumer_max_examples = 100000;
   bool force = false;  // retrain everything, ignoring complete runs and saved consumers
   bool plots = true;
 };
