@@ -13,6 +13,7 @@
 #include "bcemb/model/adam.h"
 #include "bcemb/train/bpr_loss.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/huge_pages.h"
 #include "bcemb/util/progress.h"
 #include "bcemb/util/rng.h"
 
@@ -119,6 +120,7 @@ VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform 
   if (trains_model() && !model_) throw Error("no model to train");
   eval_val_ = validation_subset(vg.val, config.eval_users);
   if (aligned()) {
+    if (align_->z_prev.is_contiguous()) use_huge_pages(align_->z_prev.data_ptr(), align_->z_prev.nbytes());
     lambda_ = align_->lambda >= 0 ? align_->lambda : config.lambda;
     if (align_->max_alignment > 0 || align_->max_intended_loss > 0) {
       if (!trains_model()) throw Error("an alignment bound needs M_k to train (a joint fit)");
@@ -207,6 +209,7 @@ void VersionFit::refresh_history() {
   history_.clear();
   model_->forward(vg_.full_plan(model_->config().layers), nullptr, &history_);
   restore(*model_, buffers);
+  for (const auto& h : history_) use_huge_pages(h.data_ptr(), h.nbytes());  // read at random rows
   history_epoch_ = epoch_;
 }
 

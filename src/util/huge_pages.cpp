@@ -1,0 +1,26 @@
+#include "bcemb/util/huge_pages.h"
+
+#include <sys/mman.h>
+
+#include <cstdint>
+
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25  // Linux 6.1 (older headers lack the name; older kernels reject it)
+#endif
+
+namespace bcemb {
+
+void use_huge_pages(const void* data, size_t bytes) {
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  if (data == nullptr || bytes < 4 * kHuge) return;
+  const auto begin = reinterpret_cast<uintptr_t>(data);
+  const uintptr_t a = (begin + kHuge - 1) & ~(kHuge - 1);
+  const uintptr_t b = (begin + bytes) & ~(kHuge - 1);
+  if (b <= a) return;
+  // Only the array's own interior: the neighbouring allocations keep their pages.
+  void* p = reinterpret_cast<void*>(a);
+  madvise(p, b - a, MADV_HUGEPAGE);
+  madvise(p, b - a, MADV_COLLAPSE);
+}
+
+}  // namespace bcemb
