@@ -141,7 +141,7 @@ struct ConsumerWork {
   const TaskDef* task = nullptr;
   TaskExamples train, select;
   size_t train_available = 0;  // the task's training examples before sample_examples
-  std::string dir;
+  std::string dir, fingerprint;
   std::optional<Consumers> result;          // loaded, or assembled after training
   std::vector<ConsumerConfig> grid;         // configurations tried
   std::vector<TrainedConsumer> grid_fits;   // parallel to grid
@@ -162,8 +162,7 @@ TrainedConsumer fit_consumer(const ConsumerWork& w, const ConsumerConfig& cc, ui
 // Trains every task's consumers that are not saved yet, up to `jobs`
 // trainings at once, the largest first (a task's trainings cost about
 // examples x hidden), and writes them to their folders.
-void train_consumers(std::vector<ConsumerWork>& work, const Compat0& ref, const ExperimentConfig& cfg,
-                     const std::string& fingerprint, int jobs) {
+void train_consumers(std::vector<ConsumerWork>& work, const Compat0& ref, const ExperimentConfig& cfg, int jobs) {
   struct Item {
     size_t work, index;  // index: grid entry, or seed - 1
     double cost;
@@ -240,7 +239,7 @@ void train_consumers(std::vector<ConsumerWork>& work, const Compat0& ref, const 
       c.models.push_back(t.model);
     }
     c.info = {{"task", w.task->name},
-              {"fingerprint", fingerprint},
+              {"fingerprint", w.fingerprint},
               {"input_dim", c.config.input_dim},
               {"hidden", c.config.hidden},
               {"dropout", c.config.dropout},
@@ -378,16 +377,15 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
     work_of[t] = static_cast<int>(work.size());
     work.push_back(std::move(w));
   }
-  // The example cap enters the fingerprint only where it cuts a task, so that
-  // consumers saved before it existed (and all of small data's) are reused.
-  for (const ConsumerWork& w : work)
-    if (w.train.size() < w.train_available) {
-      consumer_fp.push_back({{"max_examples", cfg.consumer_max_examples}});
-      break;
-    }
-  const std::string fingerprint = fnv1a64_hex(consumer_fp.dump());
-  for (ConsumerWork& w : work) w.result = load_saved(*w.task, cfg, w.dir, fingerprint);
-  train_consumers(work, emb.at("fix-m0"), cfg, fingerprint, train.jobs);
+  // The example cap enters a task's fingerprint only where it cuts the task,
+  // so that consumers saved before it existed (all of small data's) are reused.
+  for (ConsumerWork& w : work) {
+    nlohmann::json fp = consumer_fp;
+    if (w.train.size() < w.train_available) fp.push_back({{"max_examples", cfg.consumer_max_examples}});
+    w.fingerprint = fnv1a64_hex(fp.dump());
+    w.result = load_saved(*w.task, cfg, w.dir, w.fingerprint);
+  }
+  train_consumers(work, emb.at("fix-m0"), cfg, train.jobs);
 
   struct TaskOutcome {
     std::string skipped;  // why the task was not evaluated ("" = it was)

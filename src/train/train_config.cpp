@@ -33,6 +33,8 @@ void TrainConfig::validate() const {
   if (lambda_ramp_epochs < 0) throw Error("--lambda-ramp must be >= 0");
   if (!(distill_weight >= 0)) throw Error("--distill-weight must be >= 0");
   if (eval_users < 0) throw Error("--eval-users must be >= 0 (0 = all)");
+  for (const int k : ks)
+    if (k <= 0) throw Error("K values must be positive, got " + std::to_string(k));
   if (std::find(ks.begin(), ks.end(), primary_k) == ks.end()) throw Error("primary K must be one of the K values");
 }
 

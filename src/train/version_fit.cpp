@@ -209,7 +209,8 @@ void VersionFit::refresh_history() {
   history_.clear();
   model_->forward(vg_.full_plan(model_->config().layers), nullptr, &history_);
   restore(*model_, buffers);
-  for (const auto& h : history_) use_huge_pages(h.data_ptr(), h.nbytes());  // read at random rows
+  for (const auto& h : history_)  // read at random rows
+    if (h.is_contiguous()) use_huge_pages(h.data_ptr(), h.nbytes());
   history_epoch_ = epoch_;
 }
 

@@ -22,7 +22,13 @@ void run_jobs(int jobs, int64_t count, const std::function<void()>& on_start,
   auto worker = [&] {
     try {
       if (on_start) on_start();
-      for (int64_t i = next++; i < count && !failed; i = next++) task(i);
+      // A claimed job always runs (jobs may wait for ones before them, which
+      // must then run or fail); after a failure no new job is claimed.
+      while (!failed) {
+        const int64_t i = next++;
+        if (i >= count) break;
+        task(i);
+      }
     } catch (...) {
       const std::lock_guard<std::mutex> lock(mu);
       if (!first) first = std::current_exception();

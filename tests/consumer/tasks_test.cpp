@@ -144,6 +144,8 @@ TEST(Tasks, SampledExamplesAreAFixedSubsetInOrder) {
   // Under the cap (or no cap): everything, unchanged.
   EXPECT_EQ(sample_examples(ex, 1000, 5).nodes, ex.nodes);
   EXPECT_EQ(sample_examples(ex, 0, 5).labels, ex.labels);
+  EXPECT_EQ(sample_examples(ex, 999, 5).size(), 999u);  // one left out
+  EXPECT_EQ(sample_examples(TaskExamples{}, 10, 5).size(), 0u);
   // Node examples have no items.
   TaskExamples users;
   users.nodes = {4, 5, 6};

@@ -9,7 +9,7 @@ namespace bcemb {
 
 // Asks the kernel to back the 2 MiB-aligned interior of [data, data + bytes)
 // with huge pages: for pages touched later (MADV_HUGEPAGE) and for those
-// already there (MADV_COLLAPSE, Linux 6.1+). Arrays under 8 MiB are left
+// already there (MADV_COLLAPSE, Linux 6.1+). Arrays under 32 MiB are left
 // alone. Advice only: where the kernel declines, nothing changes.
 void use_huge_pages(const void* data, size_t bytes);
 
