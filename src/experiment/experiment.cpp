@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <condition_variable>
 #include <limits>
 #include <map>
 #include <mutex>
@@ -22,6 +23,7 @@
 #include "bcemb/train/workbench.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/hash.h"
+#include "bcemb/util/jobs.h"
 #include "bcemb/util/progress.h"
 #include "bcemb/util/rng.h"
 #include "bcemb/util/threads.h"
@@ -159,69 +161,117 @@ TrainedConsumer fit_consumer(const ConsumerWork& w, const ConsumerConfig& cc, ui
   return train_consumer(cc, tr, x, labels(w.train), xs, labels(w.select));
 }
 
-// Trains every task's consumers that are not saved yet, up to `jobs`
-// trainings at once, the largest first (a task's trainings cost about
-// examples x hidden), and writes them to their folders.
-void train_consumers(std::vector<ConsumerWork>& work, const Compat0& ref, const ExperimentConfig& cfg, int jobs) {
+// Trains every task's consumers that are not saved yet: per task the grid
+// (seed 0), then its other seeds once the grid has chosen. Each fit is a
+// piece that any thread may take (run_one), the largest first (a fit costs
+// about examples x hidden), so that the strategies' side-by-side workers
+// can take them as they run out of runs. A fit computes on the share of
+// the threads it gets when the fits run on their own (finish), so its
+// result does not depend on which thread takes it, or when.
+class ConsumerTrainer {
+ public:
+  ConsumerTrainer(std::vector<ConsumerWork>& work, const ExperimentConfig& cfg, int jobs)
+      : work_(work), cfg_(cfg), jobs_(jobs) {
+    for (const ConsumerWork& w : work_)
+      if (!w.result) {
+        grid_items_ += static_cast<int64_t>(cfg.hidden.size() * cfg.dropout.size());
+        seed_items_ += std::max(0, cfg.seeds - 1);
+      }
+    grid_threads_ = threads_per_job(jobs, grid_items_);
+    seed_threads_ = threads_per_job(jobs, seed_items_);
+  }
+
+  // The reference embeddings (fix-m0's, version 0's space): no fit starts before.
+  void start(Compat0 ref) {
+    const std::lock_guard<std::mutex> lock(mu_);
+    if (ref_) return;
+    ref_ = std::move(ref);
+    grid_left_.assign(work_.size(), 0);
+    for (size_t i = 0; i < work_.size(); ++i) {
+      ConsumerWork& w = work_[i];
+      if (w.result) continue;
+      const int64_t width = ExampleFeatures(*w.task, w.train, *ref_, 0).width();
+      for (const int64_t h : cfg_.hidden)
+        for (const double p : cfg_.dropout) w.grid.push_back({width, h, p});
+      w.grid_fits.resize(w.grid.size());
+      grid_left_[i] = w.grid.size();
+      for (size_t g = 0; g < w.grid.size(); ++g) ready_.push_back({i, g, false, cost(w, g)});
+    }
+    progress_.emplace("experiment: consumer trainings", grid_items_ + seed_items_);
+  }
+  // Runs one fit; waits while fits in flight may make one ready. False when
+  // none is left that could start (or before start, or after a failure).
+  bool run_one() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (!ref_ || failed_) return false;
+      if (!ready_.empty()) break;
+      if (in_flight_ == 0) return false;
+      changed_.wait(lock);
+    }
+    const auto best = std::max_element(ready_.begin(), ready_.end(),
+                                       [](const Item& a, const Item& b) { return a.cost < b.cost; });
+    const Item it = *best;
+    ready_.erase(best);
+    ++in_flight_;
+    lock.unlock();
+    ConsumerWork& w = work_[it.work];
+    try {
+      const ScopedThreads share(it.seed ? seed_threads_ : grid_threads_);
+      if (it.seed) w.seed_fits[it.index] = fit_consumer(w, w.grid[w.chosen], it.index + 1, *ref_, cfg_);
+      else w.grid_fits[it.index] = fit_consumer(w, w.grid[it.index], 0, *ref_, cfg_);
+    } catch (...) {
+      lock.lock();
+      --in_flight_;
+      failed_ = true;
+      changed_.notify_all();
+      throw;
+    }
+    lock.lock();
+    --in_flight_;
+    const ConsumerConfig& cc = it.seed ? w.grid[w.chosen] : w.grid[it.index];
+    progress_->step(++finished_, w.task->name + " hidden " + std::to_string(cc.hidden) + " dropout " +
+                                     std::to_string(cc.dropout).substr(0, 4) + " seed " +
+                                     std::to_string(it.seed ? it.index + 1 : 0));
+    if (!it.seed && --grid_left_[it.work] == 0) choose(it.work);
+    changed_.notify_all();
+    return true;
+  }
+
+  // Runs the fits left, up to `jobs` at once, and writes each task's consumers.
+  void finish(const Compat0& ref) {
+    start(ref);
+    const int n = effective_jobs(jobs_);
+    run_jobs(n, n, nullptr, [&](int64_t) {
+      while (run_one()) {
+      }
+    });
+    for (ConsumerWork& w : work_)
+      if (!w.result) save(w);
+  }
+
+ private:
   struct Item {
     size_t work, index;  // index: grid entry, or seed - 1
+    bool seed;
     double cost;
   };
-  auto by_cost = [](std::vector<Item>& items) {
-    std::stable_sort(items.begin(), items.end(), [](const Item& a, const Item& b) { return a.cost > b.cost; });
-  };
-  std::vector<Item> items;
-  for (size_t i = 0; i < work.size(); ++i) {
-    ConsumerWork& w = work[i];
-    if (w.result) continue;
-    const int64_t width = ExampleFeatures(*w.task, w.train, ref, 0).width();
-    for (const int64_t h : cfg.hidden)
-      for (const double p : cfg.dropout) w.grid.push_back({width, h, p});
-    w.grid_fits.resize(w.grid.size());
-    for (size_t g = 0; g < w.grid.size(); ++g)
-      items.push_back({i, g, static_cast<double>(w.train.size()) * static_cast<double>(w.grid[g].hidden)});
+  static double cost(const ConsumerWork& w, size_t g) {
+    return static_cast<double>(w.train.size()) * static_cast<double>(w.grid[g].hidden);
   }
-  by_cost(items);
-  size_t pending = 0;
-  for (const ConsumerWork& w : work) pending += w.result ? 0 : 1;
-  Progress progress("experiment: consumer trainings",
-                    static_cast<int64_t>(items.size() + pending * static_cast<size_t>(std::max(0, cfg.seeds - 1))));
-  int64_t finished = 0;
-  std::mutex progress_mu;
-  auto report = [&](const ConsumerWork& w, const ConsumerConfig& cc, uint64_t seed) {
-    const std::lock_guard<std::mutex> lock(progress_mu);
-    progress.step(++finished, w.task->name + " hidden " + std::to_string(cc.hidden) + " dropout " +
-                                  std::to_string(cc.dropout).substr(0, 4) + " seed " + std::to_string(seed));
-  };
-  run_parallel_jobs(jobs, static_cast<int64_t>(items.size()), [&](int64_t j) {
-    const Item& it = items[static_cast<size_t>(j)];
-    ConsumerWork& w = work[it.work];
-    w.grid_fits[it.index] = fit_consumer(w, w.grid[it.index], 0, ref, cfg);
-    report(w, w.grid[it.index], 0);
-  });
-  items.clear();
-  for (size_t i = 0; i < work.size(); ++i) {
-    ConsumerWork& w = work[i];
-    if (w.result) continue;
+  // Picks the task's configuration by selection ROC-AUC and makes its other seeds ready; holds mu_.
+  void choose(size_t i) {
+    ConsumerWork& w = work_[i];
     double best = -1;
     for (size_t g = 0; g < w.grid.size(); ++g)
       if (w.grid_fits[g].selection_auc > best) {
         best = w.grid_fits[g].selection_auc;
         w.chosen = g;
       }
-    w.seed_fits.resize(static_cast<size_t>(std::max(0, cfg.seeds - 1)));
-    for (size_t s = 0; s < w.seed_fits.size(); ++s)
-      items.push_back({i, s, static_cast<double>(w.train.size()) * static_cast<double>(w.grid[w.chosen].hidden)});
+    w.seed_fits.resize(static_cast<size_t>(std::max(0, cfg_.seeds - 1)));
+    for (size_t s = 0; s < w.seed_fits.size(); ++s) ready_.push_back({i, s, true, cost(w, w.chosen)});
   }
-  by_cost(items);
-  run_parallel_jobs(jobs, static_cast<int64_t>(items.size()), [&](int64_t j) {
-    const Item& it = items[static_cast<size_t>(j)];
-    ConsumerWork& w = work[it.work];
-    w.seed_fits[it.index] = fit_consumer(w, w.grid[w.chosen], it.index + 1, ref, cfg);
-    report(w, w.grid[w.chosen], it.index + 1);
-  });
-  for (ConsumerWork& w : work) {
-    if (w.result) continue;
+  void save(ConsumerWork& w) {
     make_dirs(w.dir);
     Consumers c;
     c.config = w.grid[w.chosen];
@@ -232,7 +282,7 @@ void train_consumers(std::vector<ConsumerWork>& work, const Compat0& ref, const 
                       {"selection_auc", w.grid_fits[g].selection_auc},
                       {"best_epoch", w.grid_fits[g].best_epoch}});
     nlohmann::json seeds = nlohmann::json::array();
-    for (int s = 0; s < cfg.seeds; ++s) {
+    for (int s = 0; s < cfg_.seeds; ++s) {
       TrainedConsumer& t = s == 0 ? w.grid_fits[w.chosen] : w.seed_fits[static_cast<size_t>(s - 1)];
       write_file_atomic(w.dir + "/seed" + std::to_string(s) + ".pt", save_consumer(t.model));
       seeds.push_back({{"seed", s}, {"selection_auc", t.selection_auc}, {"best_epoch", t.best_epoch}});
@@ -243,7 +293,7 @@ void train_consumers(std::vector<ConsumerWork>& work, const Compat0& ref, const 
               {"input_dim", c.config.input_dim},
               {"hidden", c.config.hidden},
               {"dropout", c.config.dropout},
-              {"epochs", cfg.consumer_epochs},
+              {"epochs", cfg_.consumer_epochs},
               {"train_examples", w.train.size()},
               {"train_examples_available", w.train_available},
               {"train_positive_rate", w.train.positive_rate()},
@@ -256,7 +306,22 @@ void train_consumers(std::vector<ConsumerWork>& work, const Compat0& ref, const 
     w.grid_fits.clear();
     w.seed_fits.clear();
   }
-}
+
+  std::vector<ConsumerWork>& work_;
+  const ExperimentConfig& cfg_;
+  const int jobs_;
+  int64_t grid_items_ = 0, seed_items_ = 0;
+  int grid_threads_ = 1, seed_threads_ = 1;
+  mutable std::mutex mu_;
+  std::condition_variable changed_;
+  std::optional<Compat0> ref_;
+  std::vector<Item> ready_;
+  std::vector<size_t> grid_left_;  // per task: grid fits not done yet
+  int in_flight_ = 0;
+  bool failed_ = false;
+  int64_t finished_ = 0;
+  std::optional<Progress> progress_;
+};
 
 struct Score {
   double mean = kNaN, std = kNaN;
@@ -326,34 +391,14 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
   for (const char* required : {"fix-m0", "no-bc"})
     if (std::find(names.begin(), names.end(), required) == names.end()) names.insert(names.begin(), required);
 
-  // 1. The intended task: every strategy.
   Workbench wb(ds, slices, train, out + "/cache");
   const int K = static_cast<int>(wb.versions().size());
-  std::vector<StrategyResult> results;
-  {
-    std::vector<StrategySpec> specs;
-    std::vector<std::string> dirs;
-    for (const auto& n : names) {
-      specs.push_back(parse_strategy(n));
-      dirs.push_back(out + "/runs/" + specs.back().name);
-    }
-    Progress progress("experiment: strategies", static_cast<int64_t>(names.size()));
-    int64_t finished = 0;
-    results = wb.run_all(specs, dirs, cfg.force,
-                         [&](size_t i) { progress.step(++finished, specs[i].name + " done"); });
-  }
-  const auto intended = intended_comparison(results, train.primary_k);
 
-  // 2. Consumers, trained once on version 0 (fix-m0's run: version 0 is shared by all).
-  std::map<std::string, Compat0> emb;
-  for (const auto& r : results) emb[r.strategy] = load_compat0(out + "/runs/" + r.strategy);
+  // The consumers' work: trained once on version 0 (fix-m0's run: version 0
+  // is shared by all), beside the strategies as their workers run out of runs.
   const TaskSet tasks(ds, wb.versions());
   nlohmann::json consumer_fp = {wb.fingerprint(), cfg.hidden, cfg.dropout, cfg.consumer_epochs, cfg.seeds,
                                 cfg.consumer_batch};
-  // auc[strategy][task][version]
-  std::map<std::string, std::map<std::string, std::vector<Score>>> auc;
-  // Consumers of every task first (their trainings side by side), then each
-  // task's evaluation on every strategy's embeddings.
   const std::vector<TaskDef>& defs = tasks.tasks();
   std::vector<ConsumerWork> work;
   std::vector<std::string> skip_reason(defs.size());
@@ -385,7 +430,35 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
     w.fingerprint = fnv1a64_hex(fp.dump());
     w.result = load_saved(*w.task, cfg, w.dir, w.fingerprint);
   }
-  train_consumers(work, emb.at("fix-m0"), cfg, train.jobs);
+  ConsumerTrainer consumers(work, cfg, train.jobs);
+
+  // 1. The intended task: every strategy.
+  std::vector<StrategyResult> results;
+  {
+    std::vector<StrategySpec> specs;
+    std::vector<std::string> dirs;
+    for (const auto& n : names) {
+      specs.push_back(parse_strategy(n));
+      dirs.push_back(out + "/runs/" + specs.back().name);
+    }
+    Progress progress("experiment: strategies", static_cast<int64_t>(names.size()));
+    int64_t finished = 0;
+    results = wb.run_all(
+        specs, dirs, cfg.force,
+        [&](size_t i) {
+          progress.step(++finished, specs[i].name + " done");
+          if (specs[i].name == "fix-m0") consumers.start(load_compat0(dirs[i]));
+        },
+        [&] { return consumers.run_one(); });
+  }
+  const auto intended = intended_comparison(results, train.primary_k);
+
+  // 2. The consumers: those left, then each task's evaluation on every strategy's embeddings.
+  std::map<std::string, Compat0> emb;
+  for (const auto& r : results) emb[r.strategy] = load_compat0(out + "/runs/" + r.strategy);
+  consumers.finish(emb.at("fix-m0"));
+  // auc[strategy][task][version]
+  std::map<std::string, std::map<std::string, std::vector<Score>>> auc;
 
   struct TaskOutcome {
     std::string skipped;  // why the task was not evaluated ("" = it was)

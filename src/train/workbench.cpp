@@ -244,7 +244,8 @@ struct Workbench::Impl {
     return train_run(s, dir);
   }
   std::vector<StrategyResult> run_all(const std::vector<StrategySpec>& specs, const std::vector<std::string>& dirs,
-                                      bool force, const std::function<void(size_t)>& done);
+                                      bool force, const std::function<void(size_t)>& done,
+                                      const std::function<bool()>& idle);
 
   // What version k's alignment of strategy s pulls towards, and how hard.
   AlignmentTarget alignment_target(const StrategySpec& s, PinSage& prev, bool prev_shared, const VersionGraph& vg,
@@ -450,7 +451,8 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
 
 std::vector<StrategyResult> Workbench::Impl::run_all(const std::vector<StrategySpec>& specs,
                                                      const std::vector<std::string>& dirs, bool force,
-                                                     const std::function<void(size_t)>& done) {
+                                                     const std::function<void(size_t)>& done,
+                                                     const std::function<bool()>& idle) {
   if (specs.size() != dirs.size()) throw Error("run_all: one run directory per strategy");
   const int K = static_cast<int>(versions.size());
   std::vector<StrategyResult> results(specs.size());
@@ -532,13 +534,23 @@ std::vector<StrategyResult> Workbench::Impl::run_all(const std::vector<StrategyS
     }
   }
   if (m0_job) jobs.insert(jobs.begin(), {0, 0.0, 0, 0});
+  // One idle slot per worker after the runs: a worker that claims one has no
+  // run left. Only where the runs already fill the workers, so that each
+  // run's share of the threads stays the same.
+  const int64_t runs = static_cast<int64_t>(jobs.size());
+  const int64_t slots = idle && runs >= effective_jobs(config.jobs) ? effective_jobs(config.jobs) : 0;
   // From-scratch models land in `trained`, and move into `nobc` (which runs
   // only read once all are there) when the last one is done.
   std::map<int, TrainedModel> trained;
   bool scratch_failed = false, m0_ready = !m0_job, m0_failed = false;
   std::mutex mu;
   std::condition_variable scratch_done;
-  run_parallel_jobs(config.jobs, static_cast<int64_t>(jobs.size()), [&](int64_t j) {
+  run_parallel_jobs(config.jobs, runs + slots, [&](int64_t j) {
+    if (j >= runs) {
+      while (idle()) {
+      }
+      return;
+    }
     const Job& job = jobs[static_cast<size_t>(j)];
     if (job.version == 0) {
       try {
@@ -603,8 +615,9 @@ StrategyResult Workbench::run(const StrategySpec& s, const std::string& dir, boo
 }
 std::vector<StrategyResult> Workbench::run_all(const std::vector<StrategySpec>& strategies,
                                                const std::vector<std::string>& run_dirs, bool force,
-                                               const std::function<void(size_t)>& done) {
-  return impl_->run_all(strategies, run_dirs, force, done);
+                                               const std::function<void(size_t)>& done,
+                                               const std::function<bool()>& idle) {
+  return impl_->run_all(strategies, run_dirs, force, done, idle);
 }
 
 }  // namespace bcemb

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 
 #include "bcemb/compat/composition.h"
 #include "bcemb/data/synthetic.h"
@@ -93,6 +94,12 @@ TEST(Workbench, RunsSideBySideEqualRunsInTurn) {
   std::vector<StrategySpec> specs;
   for (const auto& n : names) specs.push_back(parse_strategy(n));
   test::TempDir dir;
+  // Side by side, the caller's work fills workers that have no run left.
+  std::atomic<int> pieces_left{5}, idle_calls{0};
+  auto idle = [&] {
+    ++idle_calls;
+    return pieces_left.fetch_sub(1) > 0;
+  };
   auto train = [&](int jobs, int threads, const std::string& sub, std::vector<size_t>* done) {
     std::vector<std::string> dirs;
     for (const auto& n : names) dirs.push_back(dir / (sub + "/" + n));
@@ -100,15 +107,21 @@ TEST(Workbench, RunsSideBySideEqualRunsInTurn) {
     c.jobs = jobs;
     const ScopedThreads scoped(threads);
     Workbench wb(s.ds, s.slices, c);
-    return wb.run_all(specs, dirs, false, [&](size_t i) {
-      if (done != nullptr) done->push_back(i);
-    });
+    return wb.run_all(
+        specs, dirs, false,
+        [&](size_t i) {
+          if (done != nullptr) done->push_back(i);
+        },
+        idle);
   };
   const std::vector<StrategyResult> turn = train(1, 1, "turn", nullptr);
+  EXPECT_EQ(idle_calls, 0) << "in turn, no worker idles";
   std::vector<size_t> done;
   const std::vector<StrategyResult> side = train(2, 2, "side", &done);
   std::sort(done.begin(), done.end());
   EXPECT_EQ(done, (std::vector<size_t>{0, 1, 2, 3, 4, 5})) << "done once per strategy";
+  EXPECT_LE(pieces_left, 0) << "every piece of the caller's work ran before run_all returned";
+  EXPECT_EQ(idle_calls, 7) << "five pieces, then each of the two workers asks once more and is told no";
   ASSERT_EQ(side.size(), names.size());
   for (size_t i = 0; i < names.size(); ++i) {
     EXPECT_EQ(side[i].strategy, names[i]);

@@ -40,10 +40,13 @@ class Workbench {
   // TrainConfig::jobs at a time (shared models are trained first, side by
   // side); done(i) is called as strategy i completes, one call at a time.
   // Results are in the strategies' order and do not depend on the jobs
-  // setting for a fixed number of threads per job.
+  // setting for a fixed number of threads per job. A side-by-side worker for
+  // which no run is left calls idle() until it returns false: the caller's
+  // own work (the experiment's consumer trainings) fills the schedule's tail.
   std::vector<StrategyResult> run_all(const std::vector<StrategySpec>& strategies,
                                       const std::vector<std::string>& run_dirs, bool force,
-                                      const std::function<void(size_t)>& done = nullptr);
+                                      const std::function<void(size_t)>& done = nullptr,
+                                      const std::function<bool()>& idle = nullptr);
 
   // Trains version k's model from scratch with BPR alone and reports the fit
   // (the speed benchmark's unit of work); nothing is written or cached.
