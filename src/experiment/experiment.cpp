@@ -182,10 +182,10 @@ class ConsumerTrainer {
   }
 
   // The reference embeddings (fix-m0's, version 0's space): no fit starts before.
-  void start(Compat0 ref) {
+  void start(const Compat0& ref) {
     const std::lock_guard<std::mutex> lock(mu_);
     if (ref_) return;
-    ref_ = std::move(ref);
+    ref_ = ref;
     grid_left_.assign(work_.size(), 0);
     for (size_t i = 0; i < work_.size(); ++i) {
       ConsumerWork& w = work_[i];
@@ -312,7 +312,7 @@ class ConsumerTrainer {
   const int jobs_;
   int64_t grid_items_ = 0, seed_items_ = 0;
   int grid_threads_ = 1, seed_threads_ = 1;
-  mutable std::mutex mu_;
+  std::mutex mu_;
   std::condition_variable changed_;
   std::optional<Compat0> ref_;
   std::vector<Item> ready_;

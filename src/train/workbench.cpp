@@ -538,7 +538,8 @@ std::vector<StrategyResult> Workbench::Impl::run_all(const std::vector<StrategyS
   // run left. Only where the runs already fill the workers, so that each
   // run's share of the threads stays the same.
   const int64_t runs = static_cast<int64_t>(jobs.size());
-  const int64_t slots = idle && runs >= effective_jobs(config.jobs) ? effective_jobs(config.jobs) : 0;
+  const int64_t workers = effective_jobs(config.jobs);
+  const int64_t slots = idle && runs >= workers ? workers : 0;
   // From-scratch models land in `trained`, and move into `nobc` (which runs
   // only read once all are there) when the last one is done.
   std::map<int, TrainedModel> trained;
