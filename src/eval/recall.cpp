@@ -1,6 +1,7 @@
 #include "bcemb/eval/recall.h"
 
 #include <cblas.h>
+#include <immintrin.h>
 
 #include <algorithm>
 #include <limits>
@@ -8,6 +9,7 @@
 
 #include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/runtime.h"
 
 namespace bcemb {
 
@@ -23,12 +25,77 @@ constexpr int64_t kUserBlock = 256;
 constexpr int64_t kItemBlock = 4096;
 
 // Candidate order: higher score first, ties broken by the lower item index
-// (reproducible); a heap with the worst kept candidate on top.
+// (reproducible).
 struct Scored {
   float score;
   int32_t item;
 };
-bool better(const Scored& a, const Scored& b) { return a.score > b.score || (a.score == b.score && a.item < b.item); }
+struct Better {
+  bool operator()(const Scored& a, const Scored& b) const {
+    return a.score > b.score || (a.score == b.score && a.item < b.item);
+  }
+};
+
+// One user's running top-K: candidates collect in a buffer of 2K, which is
+// cut to its best K whenever it fills (O(1) per candidate, where a heap
+// paid two sift passes). After the first cut, `worst` is the K-th best
+// score so far; items come in increasing index, so a later item ranks
+// above that K-th only with a strictly higher score.
+class TopK {
+ public:
+  explicit TopK(size_t k) : k_(k) { kept_.reserve(2 * k); }
+  void clear() {
+    kept_.clear();
+    cut_ = false;
+  }
+  bool cut() const { return cut_; }
+  float worst() const { return worst_; }
+  void add(float score, int32_t item) {
+    kept_.push_back({score, item});
+    if (kept_.size() == 2 * k_) {
+      keep_best();
+      worst_ = kept_.back().score;
+      cut_ = true;
+    }
+  }
+  // The best K, best first.
+  const std::vector<Scored>& ranked() {
+    keep_best();
+    std::sort(kept_.begin(), kept_.end(), Better{});
+    return kept_;
+  }
+
+ private:
+  void keep_best() {
+    if (kept_.size() <= k_) return;
+    std::nth_element(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(k_ - 1), kept_.end(), Better{});
+    kept_.resize(k_);  // the K-th best is now last
+  }
+
+  size_t k_;
+  std::vector<Scored> kept_;
+  float worst_ = 0;
+  bool cut_ = false;
+};
+
+// The first j in [from, m) with s[j] > worst, or m. Once a user's top-K has
+// been cut nearly every score fails that test, so the scan is most of the
+// ranking.
+int64_t next_above(const float* s, int64_t from, int64_t m, float worst) {
+  for (; from < m; ++from)
+    if (s[from] > worst) return from;
+  return m;
+}
+
+__attribute__((target("avx2"))) int64_t next_above_avx2(const float* s, int64_t from, int64_t m, float worst) {
+  const __m256 w = _mm256_set1_ps(worst);
+  for (; from + 8 <= m; from += 8) {
+    // Ordered compare: a NaN score is never above, as in the scalar test.
+    const int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(s + from), w, _CMP_GT_OQ));
+    if (mask != 0) return from + __builtin_ctz(static_cast<unsigned>(mask));
+  }
+  return next_above(s, from, m, worst);
+}
 
 }  // namespace
 
@@ -58,14 +125,14 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
   std::map<int, double> sum;
   for (const int k : ks) sum[k] = 0.0;
   std::vector<float> ublock, scores(static_cast<size_t>(kUserBlock * kItemBlock));
-  std::vector<std::vector<Scored>> top(static_cast<size_t>(kUserBlock));
-  for (auto& h : top) h.reserve(kmax);
+  const auto scan = cpu_has_avx2_fma() ? next_above_avx2 : next_above;
+  std::vector<TopK> top(static_cast<size_t>(kUserBlock), TopK(kmax));
   for (size_t start = 0; start < users.size(); start += kUserBlock) {
     const auto n = static_cast<int64_t>(std::min<size_t>(kUserBlock, users.size() - start));
     ublock.resize(static_cast<size_t>(n * d));
     for (int64_t r = 0; r < n; ++r)
       std::copy_n(user_emb + static_cast<int64_t>(users[start + r]) * d, d, ublock.data() + r * d);
-    for (auto& h : top) h.clear();
+    for (auto& t : top) t.clear();
     for (int64_t i0 = 0; i0 < num_items; i0 += kItemBlock) {
       const int64_t m = std::min(kItemBlock, num_items - i0);
       cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(m),
@@ -78,28 +145,15 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
           const int32_t* p = std::lower_bound(exclude->positives_begin(u), exclude->positives_end(u), static_cast<int32_t>(i0));
           for (; p != exclude->positives_end(u) && *p < i0 + m; ++p) s[*p - i0] = -std::numeric_limits<float>::infinity();
         }
-        std::vector<Scored>& heap = top[static_cast<size_t>(r)];
+        TopK& t = top[static_cast<size_t>(r)];
         int64_t j = 0;
-        for (; j < m && heap.size() < kmax; ++j) {
-          heap.push_back({s[j], static_cast<int32_t>(i0 + j)});
-          std::push_heap(heap.begin(), heap.end(), better);
-        }
-        // Full heap: items come in increasing index, so a candidate beats the
-        // worst kept one only with a strictly higher score; most fail that
-        // one comparison.
-        float worst = heap.empty() ? 0.0f : heap.front().score;
-        for (; j < m; ++j) {
-          if (!(s[j] > worst)) continue;
-          std::pop_heap(heap.begin(), heap.end(), better);
-          heap.back() = {s[j], static_cast<int32_t>(i0 + j)};
-          std::push_heap(heap.begin(), heap.end(), better);
-          worst = heap.front().score;
-        }
+        for (; j < m && !t.cut(); ++j) t.add(s[j], static_cast<int32_t>(i0 + j));
+        for (j = scan(s, j, m, t.worst()); j < m; j = scan(s, j + 1, m, t.worst()))
+          t.add(s[j], static_cast<int32_t>(i0 + j));
       }
     }
     for (int64_t r = 0; r < n; ++r) {
-      std::vector<Scored>& ranked = top[static_cast<size_t>(r)];
-      std::sort(ranked.begin(), ranked.end(), better);
+      const std::vector<Scored>& ranked = top[static_cast<size_t>(r)].ranked();
       const auto& t = truth[users[start + r]];
       int hits = 0;
       size_t next_k = 0;
