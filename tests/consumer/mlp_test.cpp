@@ -80,6 +80,47 @@ TEST(Consumer, BlockwisePredictionEqualsOnePass) {
   for (int64_t i = 0; i < 40000; i += 997) EXPECT_NEAR(blocks[static_cast<size_t>(i)], whole[i].item<float>(), 1e-5);
 }
 
+// The training-mode forward fuses each BatchNorm with its ReLU: without
+// dropout it gives what the registered layers give, running statistics too.
+TEST(Consumer, TrainingForwardEqualsTheLayersForward) {
+  torch::manual_seed(5);
+  ConsumerMlp fused(ConsumerConfig{8, 16, 0.0}), plain(ConsumerConfig{8, 16, 0.0});
+  {
+    torch::NoGradGuard no_grad;
+    const auto from = fused->named_parameters();
+    for (auto& p : plain->named_parameters()) p.value().copy_(from[p.key()]);
+  }
+  fused->train();
+  plain->train();
+  const auto x = torch::randn({300, 8});
+  const auto a = fused->forward(x);
+  const auto b = plain->named_children()["net"]->as<torch::nn::Sequential>()->forward(x).squeeze(1);
+  EXPECT_TRUE(torch::allclose(a, b, 1e-4, 1e-5));
+  const auto bf = fused->named_buffers(), bp = plain->named_buffers();
+  for (const auto& buf : bp) EXPECT_TRUE(torch::allclose(bf[buf.key()].to(torch::kDouble), buf.value().to(torch::kDouble), 1e-5, 1e-6)) << buf.key();
+  // Gradients agree too.
+  a.sum().backward();
+  b.sum().backward();
+  const auto gf = fused->named_parameters();
+  for (const auto& p : plain->named_parameters())
+    EXPECT_TRUE(torch::allclose(gf[p.key()].grad(), p.value().grad(), 1e-3, 1e-4)) << p.key();
+}
+
+// Dropout keeps a (1 - p) share of the entries, scaled by 1 / (1 - p), and
+// draws from the seeded stream it is given.
+TEST(Consumer, DropoutMaskKeepsItsShareFromTheSeededStream) {
+  Rng a(1), b(1), c(2);
+  const auto m = dropout_mask({1000, 101}, 0.25, a);
+  EXPECT_EQ(m.sizes(), (std::vector<int64_t>{1000, 101}));
+  const double kept = (m != 0).sum().item<double>() / 101000.0;
+  EXPECT_NEAR(kept, 0.75, 0.006);  // 4.5 standard errors
+  EXPECT_TRUE(torch::equal(m.masked_select(m != 0), torch::full({(m != 0).sum().item<int64_t>()}, 1.0f / 0.75f)));
+  EXPECT_TRUE(torch::equal(m, dropout_mask({1000, 101}, 0.25, b)));
+  EXPECT_FALSE(torch::equal(m, dropout_mask({1000, 101}, 0.25, c)));
+  Rng d(3);
+  EXPECT_TRUE(torch::equal(dropout_mask({7, 3}, 0.0, d), torch::ones({7, 3})));
+}
+
 TEST(Consumer, WrongEmbeddingWidthIsAClearError) {
   ConsumerMlp m(ConsumerConfig{8, 16, 0.0});
   try {

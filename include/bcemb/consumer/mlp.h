@@ -8,7 +8,13 @@
 #include <string>
 #include <vector>
 
+#include "bcemb/util/rng.h"
+
 namespace bcemb {
+
+// Inverted-dropout mask of the given shape: each entry 1/(1-p) with
+// probability 1-p, else 0, drawn 32 bits per entry from rng.
+torch::Tensor dropout_mask(torch::IntArrayRef sizes, double p, Rng& rng);
 
 struct ConsumerConfig {
   int64_t input_dim = 0;
@@ -21,16 +27,19 @@ class ConsumerMlpImpl : public torch::nn::Module {
   explicit ConsumerMlpImpl(const ConsumerConfig& config);
   torch::Tensor forward(const torch::Tensor& x);  // logits, shape [n]
   const ConsumerConfig& config() const { return config_; }
-  // Dropout draws from the model's own generator, not libtorch's global one,
-  // so that consumers training side by side stay reproducible.
+  // Dropout draws from the model's own stream, not libtorch's global
+  // generator, so that consumers training side by side stay reproducible.
   void seed_dropout(uint64_t seed);
 
  private:
   torch::Tensor dropout(const torch::Tensor& x);
 
   ConsumerConfig config_;
-  at::Generator dropout_gen_;
+  Rng dropout_rng_{0};
   torch::nn::Sequential net_;
+  // net_'s layers, for the training-mode forward (not registered twice).
+  std::shared_ptr<torch::nn::LinearImpl> fc1_, fc2_, out_;
+  std::shared_ptr<torch::nn::BatchNorm1dImpl> bn1_, bn2_;
 };
 TORCH_MODULE(ConsumerMlp);
 
