@@ -4,6 +4,7 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cmath>
 #include <limits>
 #include <numeric>
 
@@ -38,20 +39,22 @@ struct Better {
 
 // One user's running top-K: candidates collect in a buffer of 2K, which is
 // cut to its best K whenever it fills (O(1) per candidate, where a heap
-// paid two sift passes). After the first cut, `worst` is the K-th best
-// score so far; items come in increasing index, so a later item ranks
-// above that K-th only with a strictly higher score.
+// paid two sift passes). After a cut, `worst` is the K-th best score as of
+// that cut (a lower bound of the current K-th); items come in increasing
+// index, so a later item can rank among the best K only with a strictly
+// higher score. A NaN score ranks last (as -inf): the ordering stays total.
 class TopK {
  public:
   explicit TopK(size_t k) : k_(k) { kept_.reserve(2 * k); }
   void clear() {
     kept_.clear();
+    kept_.reserve(2 * k_);
     cut_ = false;
   }
   bool cut() const { return cut_; }
   float worst() const { return worst_; }
   void add(float score, int32_t item) {
-    kept_.push_back({score, item});
+    kept_.push_back({std::isnan(score) ? -std::numeric_limits<float>::infinity() : score, item});
     if (kept_.size() == 2 * k_) {
       keep_best();
       worst_ = kept_.back().score;
@@ -119,6 +122,7 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
   }
   std::vector<int> sorted_ks(ks);
   std::sort(sorted_ks.begin(), sorted_ks.end());
+  if (sorted_ks.front() <= 0) throw Error("recall: K must be positive, got " + std::to_string(sorted_ks.front()));
   const auto kmax = static_cast<size_t>(std::min<int64_t>(sorted_ks.back(), num_items));
   RecallResult res;
   res.users = static_cast<int64_t>(users.size());

@@ -35,22 +35,21 @@ TEST(Recall, HandComputedCase) {
 }
 
 // The streamed computation (blocks of 256 users x 4096 items, running top-K)
-// against a dense users x items score matrix, across block boundaries, with
-// excluded positives and many tied scores.
-TEST(Recall, StreamedEqualsTheDenseComputation) {
-  const int64_t nu = 300, ni = 9000, d = 4;
-  Rng rng(4);
+// against a dense users x items score matrix, with excluded positives and
+// many tied scores.
+void expect_streamed_equals_dense(int64_t nu, int64_t ni, const std::vector<int>& ks, uint64_t seed) {
+  const int64_t d = 4;
+  Rng rng(seed);
   std::vector<float> users(nu * d), items(ni * d);
   for (auto& x : users) x = static_cast<float>(std::round(rng.normal() * 2));  // integers: ties
   for (auto& x : items) x = static_cast<float>(std::round(rng.normal() * 2));
   std::vector<std::pair<int32_t, int32_t>> train, val;
   for (int32_t u = 0; u < nu; ++u) {
-    for (int k = 0; k < 20; ++k) train.emplace_back(u, static_cast<int32_t>(rng.below(ni)));
+    for (int k = 0; k < 20 && k < ni / 2; ++k) train.emplace_back(u, static_cast<int32_t>(rng.below(ni)));
     if (u % 3 != 0)
       for (int k = 0; k < 5; ++k) val.emplace_back(u, static_cast<int32_t>(rng.below(ni)));
   }
   const BipartiteGraph g(static_cast<int32_t>(nu), static_cast<int32_t>(ni), train);
-  const std::vector<int> ks = {1, 10, 50, 100};
   const RecallResult streamed = recall_at_k(users.data(), items.data(), nu, ni, d, val, &g, ks);
   std::map<int, double> dense;
   int64_t evaluated = 0;
@@ -70,12 +69,23 @@ TEST(Recall, StreamedEqualsTheDenseComputation) {
     std::sort(scored.begin(), scored.end());
     for (const int k : ks) {
       int hits = 0;
-      for (int p = 0; p < k; ++p) hits += truth.count(scored[p].second) > 0;
+      for (int p = 0; p < k && p < ni; ++p) hits += truth.count(scored[p].second) > 0;
       dense[k] += static_cast<double>(hits) / truth.size();
     }
   }
   EXPECT_EQ(streamed.users, evaluated);
   for (const int k : ks) EXPECT_NEAR(streamed.at(k), dense[k] / evaluated, 1e-12) << "K=" << k;
+}
+
+// Across user and item block boundaries, and the top-K buffer's cuts (2K).
+TEST(Recall, StreamedEqualsTheDenseComputation) { expect_streamed_equals_dense(300, 9000, {1, 10, 50, 100}, 4); }
+
+// Fewer items than K, or than the 2K buffer: nothing is ever cut.
+TEST(Recall, StreamedEqualsTheDenseComputationOnFewItems) { expect_streamed_equals_dense(20, 7, {1, 3, 10}, 5); }
+
+TEST(Recall, RejectsANonPositiveK) {
+  const float e[] = {1.0f};
+  EXPECT_THROW(recall_at_k(e, e, 1, 1, 1, {{0, 0}}, nullptr, {0, 5}), Error);
 }
 
 TEST(Recall, RejectsPairsOutsideTheEmbeddings) {
