@@ -45,6 +45,7 @@ ConsumerMlpImpl::ConsumerMlpImpl(const ConsumerConfig& c)
   fc2_ = net_->ptr<torch::nn::LinearImpl>(4);
   bn2_ = std::dynamic_pointer_cast<torch::nn::BatchNorm1dImpl>(net_->ptr(5));
   out_ = net_->ptr<torch::nn::LinearImpl>(8);
+  if (!bn1_ || !bn2_) throw Error("consumer MLP: layers 1 and 5 must be BatchNorm1d");
 }
 
 void ConsumerMlpImpl::seed_dropout(uint64_t seed) { dropout_rng_ = Rng(seed); }

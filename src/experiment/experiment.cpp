@@ -397,8 +397,11 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
   // The consumers' work: trained once on version 0 (fix-m0's run: version 0
   // is shared by all), beside the strategies as their workers run out of runs.
   const TaskSet tasks(ds, wb.versions());
+  // The last entry names the consumers' training procedure: saved consumers
+  // trained another way (before dropout masks came from the model's own
+  // stream) are retrained, not mixed with new ones.
   nlohmann::json consumer_fp = {wb.fingerprint(), cfg.hidden, cfg.dropout, cfg.consumer_epochs, cfg.seeds,
-                                cfg.consumer_batch};
+                                cfg.consumer_batch, "training-2"};
   const std::vector<TaskDef>& defs = tasks.tasks();
   std::vector<ConsumerWork> work;
   std::vector<std::string> skip_reason(defs.size());
