@@ -76,7 +76,10 @@ std::vector<float> predict(ConsumerMlp& model, const Features& x) {
   if (x.width() != model->config().input_dim)
     throw Error("consumer expects embeddings of width " + std::to_string(model->config().input_dim) + ", got " +
                 std::to_string(x.width()));
-  constexpr int64_t kBlock = 16384;
+  // Blocks small enough (4096 x 512 floats = 8 MiB per hidden activation)
+  // that glibc serves them from its heap: 32 MiB ones are mapped and unmapped
+  // per operation, a page fault per 4 KiB each time.
+  constexpr int64_t kBlock = 4096;
   torch::NoGradGuard no_grad;
   const bool was_training = model->is_training();
   model->eval();
