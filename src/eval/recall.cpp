@@ -47,8 +47,7 @@ class TopK {
  public:
   explicit TopK(size_t k) : k_(k) { kept_.reserve(2 * k); }
   void clear() {
-    kept_.clear();
-    kept_.reserve(2 * k_);
+    kept_.clear();  // keeps the capacity of 2K
     cut_ = false;
   }
   bool cut() const { return cut_; }
@@ -106,6 +105,8 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
                          const std::vector<std::pair<int32_t, int32_t>>& val, const BipartiteGraph* exclude,
                          const std::vector<int>& ks) {
   if (ks.empty()) throw Error("recall: no K given");
+  if (const int k = *std::min_element(ks.begin(), ks.end()); k <= 0)
+    throw Error("recall: K must be positive, got " + std::to_string(k));
   std::vector<std::vector<int32_t>> truth(static_cast<size_t>(num_users));
   for (const auto& [u, i] : val) {
     if (u < 0 || u >= num_users || i < 0 || i >= num_items)
@@ -122,7 +123,6 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
   }
   std::vector<int> sorted_ks(ks);
   std::sort(sorted_ks.begin(), sorted_ks.end());
-  if (sorted_ks.front() <= 0) throw Error("recall: K must be positive, got " + std::to_string(sorted_ks.front()));
   const auto kmax = static_cast<size_t>(std::min<int64_t>(sorted_ks.back(), num_items));
   RecallResult res;
   res.users = static_cast<int64_t>(users.size());
