@@ -10,6 +10,7 @@
 # Prints one JSON object per size on stdout; progress on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/sizes.sh
 SIZES=${1:-100k,1M,10M}
 EPOCHS=${2:-20}
 THREADS=${3:-2}
@@ -18,12 +19,7 @@ B=./build/bcemb
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 for size in ${SIZES//,/ }; do
-  case $size in
-    100k) data="--users 3000 --items 1500 --interactions 100000" ;;
-    1M) data="--users 30000 --items 15000 --interactions 1000000" ;;
-    10M) data="--users 300000 --items 150000 --interactions 10000000" ;;
-    *) echo "unknown size $size (100k, 1M or 10M)" >&2; exit 2 ;;
-  esac
+  data=$(synthetic_flags "$size")
   echo "== $size: data" >&2
   $B -q data inspect --format synthetic $data --json > "$tmp/data.json"
   common="--format synthetic $data --dims 64 --layers 2 --batch-size 2048 --epochs $EPOCHS --eval-every 1 --threads $THREADS"

@@ -9,6 +9,7 @@
 # Prints one JSON object on stdout; progress on stderr.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/sizes.sh
 ROUNDS=${1:-3}
 EPOCHS=${2:-3}
 THREADS=${3:-2}
@@ -16,25 +17,16 @@ SMALL=${4:-1M}
 LARGE=${5:-10M}
 B=./build/bcemb
 [ -x "$B" ] || bash scripts/build.sh
-data_of() {
-  case $1 in
-    100k) echo "--users 3000 --items 1500 --interactions 100000" ;;
-    1M) echo "--users 30000 --items 15000 --interactions 1000000" ;;
-    10M) echo "--users 300000 --items 150000 --interactions 10000000" ;;
-    *) echo "unknown size $1 (100k, 1M or 10M)" >&2; exit 2 ;;
-  esac
-}
-small_data=$(data_of "$SMALL")
-large_data=$(data_of "$LARGE")
+# Both sizes are checked before the first run.
+synthetic_flags "$SMALL" > /dev/null
+synthetic_flags "$LARGE" > /dev/null
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for round in $(seq 1 "$ROUNDS"); do
   for size in "$SMALL" "$LARGE"; do
-    data=$small_data
-    [ "$size" = "$LARGE" ] && data=$large_data
     echo "== round $round/$ROUNDS: $size" >&2
-    r=$($B -q bench train --format synthetic $data --dims 64 --layers 2 --batch-size 2048 --epochs "$EPOCHS" \
-        --eval-every "$EPOCHS" --threads "$THREADS")
+    r=$($B -q bench train --format synthetic $(synthetic_flags "$size") --dims 64 --layers 2 --batch-size 2048 \
+        --epochs "$EPOCHS" --eval-every "$EPOCHS" --threads "$THREADS")
     echo "{\"size\": \"$size\", \"run\": $r}" >> "$out"
   done
 done
