@@ -7,7 +7,7 @@
 
 namespace bcemb {
 
-BackwardTransformImpl::BackwardTransformImpl(TransformKind kind, int64_t out_dim, int64_t in_dim)
+BackwardTransformImpl::BackwardTransformImpl(TransformKind kind, int64_t out_dim, int64_t in_dim, bool gauge)
     : kind_(kind), out_dim_(out_dim), in_dim_(in_dim) {
   if (kind == TransformKind::Identity && out_dim != in_dim)
     throw Error("identity transform needs equal dimensions, got " + std::to_string(out_dim) + " and " +
@@ -25,6 +25,26 @@ BackwardTransformImpl::BackwardTransformImpl(TransformKind kind, int64_t out_dim
   } else {
     weight_ = register_buffer("weight", torch::eye(out_dim, in_dim));
   }
+  if (gauge) {
+    if (!learnable()) throw Error("a gauge is learned with B_k: it needs a linear or orthogonal transform");
+    gauge_ = register_parameter("gauge", torch::eye(in_dim));
+  }
+}
+
+torch::Tensor BackwardTransformImpl::reparametrise(const torch::Tensor& z, int64_t users) {
+  if (z.size(1) != in_dim_)
+    throw Error("transform expects " + std::to_string(in_dim_) + " columns, got " + std::to_string(z.size(1)));
+  return apply_gauge(z, gauge_, users);
+}
+
+torch::Tensor apply_gauge(const torch::Tensor& z, const torch::Tensor& g, int64_t users) {
+  if (!g.defined()) return z;
+  if (users < 0 || users > z.size(0))
+    throw Error("gauge: " + std::to_string(users) + " user rows of " + std::to_string(z.size(0)));
+  const int64_t items = z.size(0) - users;
+  // Items: z G^-T = (G^-1 z^T)^T, solved rather than inverted.
+  const torch::Tensor item_rows = torch::linalg::solve(g, z.narrow(0, users, items).t(), true).t();
+  return torch::cat({torch::mm(z.narrow(0, 0, users), g), item_rows});
 }
 
 torch::Tensor BackwardTransformImpl::forward(const torch::Tensor& z) {

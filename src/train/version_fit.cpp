@@ -46,7 +46,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 // users' and the items' mean squared error (as the reference reports it).
 double full_alignment(const torch::Tensor& z, BackwardTransform& transform, const AlignmentTarget& a, int64_t users) {
   torch::NoGradGuard no_grad;
-  const auto mapped = transform->forward(z);
+  const auto mapped = transform->forward(transform->reparametrise(z, users));
   const auto n = z.size(0);
   const double mu = alignment_loss(a.loss, a.z_prev.narrow(0, 0, users), mapped.narrow(0, 0, users), a.frozen_chain)
                         .item<double>();
@@ -183,6 +183,9 @@ Batch VersionFit::make_batch(const BprTriples& t, size_t begin, size_t end) {
     rows[r] = slot_[node];
     count[static_cast<size_t>(rows[r])] += 1;
   }
+  // The targets come in order of first appearance among [users; positives;
+  // negatives]: the users first (a gauge reparametrises them apart).
+  b.target_users = std::count_if(b.targets.begin(), b.targets.end(), [nu](int32_t t) { return t < nu; });
   b.rows = long_tensor(rows);
   b.nodes = long_tensor(nodes);
   b.target_nodes = long_tensor(std::vector<int64_t>(b.targets.begin(), b.targets.end()));
@@ -296,7 +299,8 @@ double VersionFit::step(const Batch& b) {
     // The mean over the 3n rows, as each distinct node weighted by its count;
     // the three groups' means sum to 3 x that mean (equal group sizes).
     const auto a = alignment_loss(align_->loss, align_->z_prev.index_select(0, b.target_nodes),
-                                  transform_->forward(targets), align_->frozen_chain, b.target_count);
+                                  transform_->forward(transform_->reparametrise(targets, b.target_users)),
+                                  align_->frozen_chain, b.target_count);
     if (trains_model()) {
       if (multiplier_) {
         // The multiplier moves on the global batch's losses, the same on every rank.
@@ -398,7 +402,9 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     if (trains_model()) res.task_loss.push_back(batches > 0 ? task_loss_sum_ / batches : 0.0);
     if (aligned() && align_->refit) {
       torch::NoGradGuard no_grad;
-      transform_->refit(trains_model() ? embed_all(model_, vg_) : *frozen_z_, align_->z_prev);
+      transform_->refit(transform_->reparametrise(trains_model() ? embed_all(model_, vg_) : *frozen_z_,
+                                                  vg_.graph.num_users()),
+                        align_->z_prev);
     }
     res.train_seconds += seconds_since(t0);
     if (epoch % config_.eval_every != 0 && epoch != epochs) continue;

@@ -248,11 +248,13 @@ struct Workbench::Impl {
                                       const std::function<bool()>& idle);
 
   // What version k's alignment of strategy s pulls towards, and how hard.
-  AlignmentTarget alignment_target(const StrategySpec& s, PinSage& prev, bool prev_shared, const VersionGraph& vg,
+  // prev_gauge: version k-1's table reparametrisation (undefined: none).
+  AlignmentTarget alignment_target(const StrategySpec& s, PinSage& prev, bool prev_shared,
+                                   const torch::Tensor& prev_gauge, const VersionGraph& vg,
                                    const std::vector<torch::Tensor>& own_steps) {
     AlignmentTarget t;
     t.loss = s.loss;
-    t.z_prev = embed(prev, vg, prev_shared);
+    t.z_prev = apply_gauge(embed(prev, vg, prev_shared), prev_gauge, vg.graph.num_users());
     t.frozen_chain.assign(own_steps.rbegin(), own_steps.rend());
     t.lambda = s.lambda;
     t.max_alignment = s.max_alignment;
@@ -322,6 +324,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
   std::vector<torch::Tensor> own_steps;  // B_1 .. B_{k-1} of this strategy
   PinSage prev{nullptr};
   bool prev_shared = false;
+  torch::Tensor prev_gauge;  // version k-1's G (strategies with a gauge)
   for (int k = 0; k < K; ++k) {
     const VersionGraph& vg = graph(k);
     const std::string label = s.name + " v" + std::to_string(k);
@@ -329,6 +332,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
     bool shared = false;  // M_0 or a from-scratch model (see shared_mu)
     FitResult fit;
     Matrix b;
+    torch::Tensor gauge;  // G_k, if this strategy reparametrises its tables
     if (k == 0) {
       TrainedModel& t = get_m0();
       model = t.model;
@@ -357,21 +361,22 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
         fit = t.fit;
         if (s.fitting == Fitting::PostHoc) {
           BackwardTransform transform = seeded_init(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)),
-                                                    [&] { return BackwardTransform(s.transform, d_prev, d); });
-          AlignmentTarget target = alignment_target(s, prev, prev_shared, vg, own_steps);
+                                                    [&] { return BackwardTransform(s.transform, d_prev, d, s.gauge); });
+          AlignmentTarget target = alignment_target(s, prev, prev_shared, prev_gauge, vg, own_steps);
           VersionFit f(vg, nullptr, transform, &target, config, Rng::mix(config.seed, 400 + static_cast<uint64_t>(k)),
                        embed(model, vg, true));
           const FitResult posthoc = f.run(posthoc_epochs(), label + " B");
           fit.alignment = posthoc.alignment;
           b = transform->to_matrix();
+          gauge = transform->has_gauge() ? transform->gauge().detach().clone() : torch::Tensor();
         } else {
           b = truncation_matrix(d_prev, d);
         }
       } else {  // joint
         model = new_model(k, false, 100 + static_cast<uint64_t>(k));
         BackwardTransform transform = seeded_init(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)),
-                                                  [&] { return BackwardTransform(s.transform, d_prev, d); });
-        AlignmentTarget target = alignment_target(s, prev, prev_shared, vg, own_steps);
+                                                  [&] { return BackwardTransform(s.transform, d_prev, d, s.gauge); });
+        AlignmentTarget target = alignment_target(s, prev, prev_shared, prev_gauge, vg, own_steps);
         if (s.needs_unconstrained()) {
           TrainedModel& free = get_nobc(k);
           // The bound follows the unconstrained fit epoch by epoch; a warm
@@ -395,14 +400,15 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
         VersionFit f(vg, model, transform, &target, config, Rng::mix(config.seed, 200 + static_cast<uint64_t>(k)));
         fit = f.run(config.epochs, label);
         b = transform->to_matrix();
+        gauge = transform->has_gauge() ? transform->gauge().detach().clone() : torch::Tensor();
       }
     }
     if (k > 0) {
       own_steps.push_back(to_tensor(b));
       chain.push(b);
     }
-    const torch::Tensor z = embed(model, vg, shared);
     const int64_t nu = vg.graph.num_users(), ni = vg.graph.num_items();
+    const torch::Tensor z = apply_gauge(embed(model, vg, shared), gauge, nu);
     VersionMetrics vm;
     vm.version = k;
     vm.dim = z.size(1);
@@ -422,6 +428,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
       write_id_map(rd.file(k, "users.tsv"), ds.user_ids, static_cast<size_t>(nu));
       write_id_map(rd.file(k, "items.tsv"), ds.item_ids, static_cast<size_t>(ni));
       if (k > 0) write_matrix_npy(rd.file(k, "B.npy"), b);
+      if (gauge.defined()) write_matrix_npy(rd.file(k, "G.npy"), to_matrix(gauge));
       std::string bytes;
       {
         const auto lock = lock_if_shared(shared);
@@ -437,6 +444,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
     result.versions.push_back(std::move(vm));
     prev = model;
     prev_shared = shared;
+    prev_gauge = gauge;
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // Every rank got here: the run is complete, and rank 0 commits it.

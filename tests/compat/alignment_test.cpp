@@ -133,5 +133,50 @@ TEST(Transform, ClosedFormRefitRecoversAKnownMap) {
   EXPECT_TRUE(torch::allclose(to_tensor(ortho->to_matrix()).narrow(1, 0, 4), q, 1e-3, 1e-4));
 }
 
+// Users and items that one linear map cannot both reach: users' targets
+// are z A, items' z C. A gauge gives B two maps (users G B^T, items G^-T B^T)
+// while every user-item score of the table stays the model's.
+TEST(Transform, GaugeKeepsScoresAndFitsUsersAndItemsApart) {
+  torch::manual_seed(3);
+  const int64_t users = 300, d = 6, d_prev = 4;
+  const auto z = torch::randn({500, d});
+  const auto target = torch::cat({torch::mm(z.narrow(0, 0, users), torch::randn({d, d_prev})),
+                                  torch::mm(z.narrow(0, users, 200), torch::randn({d, d_prev}))});
+  auto fit = [&](bool gauge) {
+    torch::manual_seed(4);
+    BackwardTransform t(TransformKind::Linear, d_prev, d, gauge);
+    torch::optim::Adam opt(t->parameters(), torch::optim::AdamOptions(1e-2));
+    double loss = 0;
+    for (int i = 0; i < 1500; ++i) {
+      opt.zero_grad();
+      const auto l = (t->forward(t->reparametrise(z, users)) - target).pow(2).mean();
+      l.backward();
+      opt.step();
+      loss = l.item<double>();
+    }
+    return std::make_pair(t, loss);
+  };
+  auto [plain, plain_loss] = fit(false);
+  auto [gauged, gauged_loss] = fit(true);
+  EXPECT_FALSE(plain->has_gauge());
+  ASSERT_TRUE(gauged->has_gauge());
+  EXPECT_LT(gauged_loss, 0.8 * plain_loss);
+  EXPECT_FALSE(torch::allclose(gauged->gauge(), torch::eye(d), 1e-2, 1e-2)) << "the gauge was learned";
+  torch::NoGradGuard no_grad;
+  const auto table = gauged->reparametrise(z, users);
+  const auto scores = torch::mm(z.narrow(0, 0, users), z.narrow(0, users, 200).t());
+  const auto kept = torch::mm(table.narrow(0, 0, users), table.narrow(0, users, 200).t());
+  EXPECT_TRUE(torch::allclose(kept, scores, 1e-3, 1e-3)) << (kept - scores).abs().max().item<double>();
+  // apply_gauge with the module's G gives the same table; without one, z itself.
+  EXPECT_TRUE(torch::allclose(apply_gauge(z, gauged->gauge(), users), table));
+  EXPECT_TRUE(torch::equal(apply_gauge(z, torch::Tensor(), users), z));
+  // B stays one d_{k-1} x d_k matrix for the chain.
+  const Matrix m = gauged->to_matrix();
+  EXPECT_EQ(m.rows, d_prev);
+  EXPECT_EQ(m.cols, d);
+  EXPECT_THROW(BackwardTransform(TransformKind::Truncate, d_prev, d, true), Error);
+  EXPECT_THROW(apply_gauge(z, gauged->gauge(), 501), Error);
+}
+
 }  // namespace
 }  // namespace bcemb

@@ -29,7 +29,8 @@ TEST(Strategy, MisspeltPartsNameThePartAndListTheGrammar) {
   for (const char* bad : {"joint-mlp-sloss", "joint-lin-mlos", "jiont-lin-mloss", "joint-lin-mloss-warn",
                           "joint-lin-mloss@lamda=2", "joint-lin-mloss@lambda=x", "posthoc-notrans-sloss",
                           "posthoc-lin-sloss-warm", "no-bc@lambda=1", "joint-notrans-sloss-refit",
-                          "joint-lin-mloss@max-alignment=0.5@max-intended-loss=1", "joint-lin", ""}) {
+                          "joint-lin-mloss@max-alignment=0.5@max-intended-loss=1", "joint-lin", "",
+                          "joint-notrans-sloss-gauge", "posthoc-lin-sloss-gage"}) {
     try {
       parse_strategy(bad);
       FAIL() << bad << " parsed";
@@ -66,6 +67,11 @@ TEST(Strategy, NewPartsParse) {
   const StrategySpec p = parse_strategy("posthoc-ortho-sloss");
   EXPECT_TRUE(p.model_is_nobc());
   EXPECT_EQ(p.fitting, Fitting::PostHoc);
+  EXPECT_FALSE(p.gauge);
+  const StrategySpec g = parse_strategy("posthoc-lin-mloss-gauge");
+  EXPECT_TRUE(g.gauge);
+  EXPECT_TRUE(g.model_is_nobc());  // the gauge leaves no-bc's model as it is
+  EXPECT_TRUE(parse_strategy("joint-lin-mloss-warm-gauge@max-intended-loss=1").gauge);
 }
 
 }  // namespace

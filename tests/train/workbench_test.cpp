@@ -6,6 +6,7 @@
 #include <atomic>
 
 #include "bcemb/compat/composition.h"
+#include "bcemb/compat/transform.h"
 #include "bcemb/data/synthetic.h"
 #include "bcemb/eval/alignment_error.h"
 #include "bcemb/io/atomic_file.h"
@@ -29,15 +30,19 @@ struct Small {
     train.batch_size = 256;
   }
   static SyntheticConfig config() { return test::synthetic_size(300, 200, 6000); }
+  // Each strategy into dir/<name>, in turn, sharing one cache.
+  std::vector<StrategyResult> run_each(const test::TempDir& dir, const std::vector<std::string>& names) const {
+    Workbench wb(ds, slices, train, dir / "cache");
+    std::vector<StrategyResult> results;
+    for (const auto& name : names) results.push_back(wb.run(parse_strategy(name), dir / name));
+    return results;
+  }
 };
 
 TEST(Workbench, StrategiesWriteRunsThatComposeToVersionZero) {
-  Small s;
+  const Small s;
   test::TempDir dir;
-  Workbench wb(s.ds, s.slices, s.train, dir / "cache");
-  std::vector<StrategyResult> results;
-  for (const char* name : {"fix-m0", "no-bc", "posthoc-lin-mloss", "joint-lin-mloss"})
-    results.push_back(wb.run(parse_strategy(name), dir / name));
+  const std::vector<StrategyResult> results = s.run_each(dir, {"fix-m0", "no-bc", "posthoc-lin-mloss", "joint-lin-mloss"});
   ASSERT_EQ(results.size(), 4u);
   for (const auto& r : results) {
     ASSERT_EQ(r.versions.size(), 3u);
@@ -135,6 +140,38 @@ TEST(Workbench, RunsSideBySideEqualRunsInTurn) {
       }
     }
   }
+}
+
+// A gauge reparametrises each version's table (users G, items G^-T): the
+// written tables give every user-item score of no-bc's tables, so the
+// intended task is no-bc's, G.npy is written beside B.npy, and the files'
+// chain reproduces the reported alignment error (the tables are the
+// reparametrised ones, which version k+1 also aligns to).
+TEST(Workbench, GaugeKeepsNoBcScoresAndAlignsBetterThanOneMap) {
+  const Small s;
+  test::TempDir dir;
+  const std::vector<StrategyResult> results = s.run_each(dir, {"fix-m0", "no-bc", "posthoc-lin-sloss", "posthoc-lin-sloss-gauge"});
+  const RunDir nobc(dir / "no-bc"), gauged(dir / "posthoc-lin-sloss-gauge"), fix(dir / "fix-m0");
+  for (int k = 1; k < 3; ++k) {
+    EXPECT_DOUBLE_EQ(results[3].versions[k].fit.recall.at(50), results[1].versions[k].fit.recall.at(50));
+    EXPECT_TRUE(path_exists(gauged.file(k, "G.npy")));
+    EXPECT_FALSE(path_exists(nobc.file(k, "G.npy")));
+    const auto scores = [&](const RunDir& rd) {
+      return torch::mm(to_tensor(rd.embeddings(k, "users")), to_tensor(rd.embeddings(k, "items")).t());
+    };
+    const auto a = scores(nobc), b = scores(gauged);
+    EXPECT_TRUE(torch::allclose(a, b, 1e-3, 1e-3)) << "v" << k << ": " << (a - b).abs().max().item<double>();
+    EXPECT_FALSE(torch::allclose(to_tensor(nobc.embeddings(k, "users")), to_tensor(gauged.embeddings(k, "users"))))
+        << "v" << k << ": the table was reparametrised";
+    Matrix table = gauged.embeddings(k, "users"), ref = fix.embeddings(k, "users");
+    const Matrix items = gauged.embeddings(k, "items"), ref_items = fix.embeddings(k, "items");
+    table.data.insert(table.data.end(), items.data.begin(), items.data.end());
+    table.rows += items.rows;
+    ref.data.insert(ref.data.end(), ref_items.data.begin(), ref_items.data.end());
+    ref.rows += ref_items.rows;
+    EXPECT_NEAR(mean_row_distance(gauged.chain().apply(table, k, 0), ref), results[3].versions[k].alignment_error, 1e-4);
+  }
+  EXPECT_LT(results[3].versions[2].alignment_error, results[2].versions[2].alignment_error);
 }
 
 // A run is staged in RUN/.partial and moved in when complete: the user's

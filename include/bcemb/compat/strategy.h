@@ -18,12 +18,16 @@
 //                         as soft targets (rotation-invariant distillation)
 //                refit    B_k refit in closed form on every node after each epoch
 //                         (least squares; Procrustes for ortho)
+//                gauge    the version's table is reparametrised per node type,
+//                         users z G_k and items z G_k^-T (G_k learned with B_k):
+//                         every user-item score, so the intended task, is
+//                         unchanged, and B_k acts on users and items as two maps
 //     settings   lambda=X             this strategy's alignment weight
 //                max-alignment=A      lambda follows a Lagrange multiplier keeping
 //                                     the alignment loss <= A (compat/constraint.h)
 //                max-intended-loss=P  ... keeping the task loss within P% of the
 //                                     unconstrained M_k's at the same epoch
-// e.g. joint-ortho-mloss-warm, joint-lin-mloss-distill@max-intended-loss=1.
+// e.g. joint-ortho-mloss-warm, joint-lin-mloss-distill@max-intended-loss=1, posthoc-lin-sloss-gauge.
 #include <string>
 #include <vector>
 
@@ -54,6 +58,7 @@ struct StrategySpec {
   Fitting fitting = Fitting::None;
   bool distill = false;
   bool refit = false;
+  bool gauge = false;             // the table reparametrised per node type (users G, items G^-T)
   double lambda = -1;             // < 0: TrainConfig::lambda
   double max_alignment = 0;       // > 0: the alignment-loss bound
   double max_intended_loss = 0;   // > 0: the task-loss bound, percent over the unconstrained model's

@@ -58,6 +58,7 @@ struct Batch {
   std::shared_ptr<const ComputationPlan> plan;  // null: the full graph (TrainConfig::plan "full")
   torch::Tensor target_nodes;   // the targets' global node ids (as `targets`)
   torch::Tensor target_count;   // float: how many of the 3 * size() entries each target is
+  int64_t target_users = 0;     // the targets that are users: the first ones
   // Data parallel: this rank's share of the global batch's triples, so that
   // the ranks' weighted losses sum to the global batch's mean loss.
   double weight = 1.0;
