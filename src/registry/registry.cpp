@@ -316,6 +316,13 @@ RegistryVersion Registry::publish_run(const std::string& run_dir, int k) {
     throw Error(rd.version_dir(k) + ": embedding tables do not match run.json's shape for version " + std::to_string(k));
   check_finite(users, rd.file(k, "user_emb.npy"));
   check_finite(items, rd.file(k, "item_emb.npy"));
+  const bool gauged = path_exists(rd.file(k, "G.npy"));
+  if (gauged) {
+    const Matrix g = read_matrix_npy(rd.file(k, "G.npy"));
+    if (g.rows != v.dim || g.cols != v.dim)
+      throw Error(rd.file(k, "G.npy") + ": shape " + std::to_string(g.rows) + "x" + std::to_string(g.cols) +
+                  ", expected " + std::to_string(v.dim) + "x" + std::to_string(v.dim));
+  }
   const std::vector<std::pair<std::string, std::string>> inputs = {
       {"user_emb", "user_emb.npy"}, {"item_emb", "item_emb.npy"}, {"user_ids", "users.tsv"},
       {"item_ids", "items.tsv"},    {"model", "model.pt"},        {"transform", "B.npy"}};
@@ -325,6 +332,7 @@ RegistryVersion Registry::publish_run(const std::string& run_dir, int k) {
     const auto dot = name.find('.');
     v.files[role] = store(role, read_file(path), name.substr(dot));
   }
+  if (gauged) v.files["gauge"] = store("gauge", read_file(rd.file(k, "G.npy")), ".npy");
   commit_version(v);
   return v;
 }
@@ -410,12 +418,12 @@ GcReport Registry::gc() {
   {
     impl::Transaction tx(*db_);
     auto count = db_->prepare("SELECT COUNT(DISTINCT version) FROM files WHERE version < ? AND role IN "
-                              "('user_emb','item_emb','user_ids','item_ids','model')");
+                              "('user_emb','item_emb','user_ids','item_ids','model','gauge')");
     count.bind(1, static_cast<int64_t>(last));
     count.step();
     rep.versions_trimmed = static_cast<int>(count.int64(0));
     auto del = db_->prepare(
-        "DELETE FROM files WHERE version < ? AND role IN ('user_emb','item_emb','user_ids','item_ids','model')");
+        "DELETE FROM files WHERE version < ? AND role IN ('user_emb','item_emb','user_ids','item_ids','model','gauge')");
     del.bind(1, static_cast<int64_t>(last)).run();
     db_->exec("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key='generation'");
     tx.commit();
@@ -507,6 +515,10 @@ VerifyReport Registry::verify() const {
           const int64_t want_rows = i > 0 ? versions[i - 1].dim : -1;
           if (a.shape.size() != 2 || a.shape[0] != want_rows || a.shape[1] != v.dim)
             rep.problems.push_back(tag + " transform: " + object_path(f) + " has the wrong shape");
+        } else if (role == "gauge") {
+          const NpyArray a = parse_npy(bytes, object_path(f));
+          if (a.shape.size() != 2 || a.shape[0] != v.dim || a.shape[1] != v.dim)
+            rep.problems.push_back(tag + " gauge: " + object_path(f) + " has the wrong shape");
         } else if (role == "user_ids" || role == "item_ids") {
           const auto n = parse_id_map(bytes, object_path(f)).size();
           if (static_cast<int64_t>(n) != (role == "user_ids" ? v.users : v.items))

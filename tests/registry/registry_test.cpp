@@ -64,6 +64,35 @@ TEST(Registry, GcKeepsEveryVersionServable) {
   EXPECT_TRUE(r.verify().ok()) << r.verify().problems.front();
 }
 
+// A run of a strategy with a gauge has G.npy beside B.npy: published with
+// the version (checked for shape first, nothing stored when it is wrong),
+// verified, and dropped by gc with the older versions' checkpoints.
+TEST(Registry, GaugeIsPublishedCheckedAndTrimmed) {
+  test::TempDir dir;
+  test::write_fake_run(dir / "run", {4, 6, 8});
+  write_matrix_npy(dir / "run/v1/G.npy", test::random_matrix(6, 6, 7));
+  write_matrix_npy(dir / "run/v2/G.npy", test::random_matrix(6, 8, 8));  // wrong shape
+  Registry::init(dir / "reg");
+  Registry r(dir / "reg");
+  publish_all(r, dir / "run", 2);
+  EXPECT_EQ(r.list()[0].files.count("gauge"), 0u);
+  EXPECT_EQ(r.list()[1].files.count("gauge"), 1u);
+  try {
+    r.publish_run(dir / "run", 2);
+    FAIL() << "a 6x8 gauge of an 8-wide version was published";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("G.npy: shape 6x8, expected 8x8"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(r.latest(), 1);
+  write_matrix_npy(dir / "run/v2/G.npy", test::random_matrix(8, 8, 8));
+  r.publish_run(dir / "run", 2);
+  EXPECT_TRUE(r.verify().ok()) << r.verify().problems.front();
+  r.gc();
+  EXPECT_EQ(r.list()[1].files.count("gauge"), 0u);
+  EXPECT_EQ(r.list()[2].files.count("gauge"), 1u);
+  EXPECT_TRUE(r.verify().ok()) << r.verify().problems.front();
+}
+
 TEST(Registry, VerifyDetectsAFlippedByteAndAMissingFile) {
   test::TempDir dir;
   test::write_fake_run(dir / "run", {4, 6});

@@ -29,7 +29,9 @@ class Database;
 }
 
 // Roles of data files: user_emb, item_emb (tables), user_ids, item_ids (id maps),
-// transform (B_k), model (checkpoint).
+// transform (B_k), model (checkpoint), gauge (G_k of a strategy with the
+// `gauge` option: the tables are the model's output, users times G_k and
+// items times G_k^-T).
 struct RegistryFile {
   std::string role;
   std::string object;  // path relative to the registry folder
