@@ -27,14 +27,29 @@ BackwardTransformImpl::BackwardTransformImpl(TransformKind kind, int64_t out_dim
   }
   if (gauge) {
     if (!learnable()) throw Error("a gauge is learned with B_k: it needs a linear or orthogonal transform");
-    gauge_ = register_parameter("gauge", torch::eye(in_dim));
+    // G = exp(A), A from zero: invertible whatever the steps do (exp(A)^-1 =
+    // exp(-A)). A plain G learned by Adam at the transform's rate went
+    // near-singular within an epoch of a joint fit, and its inverse's
+    // gradients wrecked the model.
+    log_gauge_ = register_parameter("log_gauge", torch::zeros({in_dim, in_dim}));
   }
+}
+
+torch::Tensor BackwardTransformImpl::gauge() const {
+  if (!has_gauge()) return {};
+  torch::NoGradGuard no_grad;
+  return torch::linalg::matrix_exp(log_gauge_);
 }
 
 torch::Tensor BackwardTransformImpl::reparametrise(const torch::Tensor& z, int64_t users) {
   if (z.size(1) != in_dim_)
     throw Error("transform expects " + std::to_string(in_dim_) + " columns, got " + std::to_string(z.size(1)));
-  return apply_gauge(z, gauge_, users);
+  if (!has_gauge()) return z;
+  if (users < 0 || users > z.size(0))
+    throw Error("gauge: " + std::to_string(users) + " user rows of " + std::to_string(z.size(0)));
+  const int64_t items = z.size(0) - users;
+  return torch::cat({torch::mm(z.narrow(0, 0, users), torch::linalg::matrix_exp(log_gauge_)),
+                     torch::mm(z.narrow(0, users, items), torch::linalg::matrix_exp(-log_gauge_).t())});
 }
 
 torch::Tensor apply_gauge(const torch::Tensor& z, const torch::Tensor& g, int64_t users) {

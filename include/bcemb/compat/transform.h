@@ -7,7 +7,7 @@
 // the orthogonal matrices after every optimiser step.
 //
 // With a gauge (strategy option `gauge`) the module also holds G_k
-// (d_k x d_k, from the identity), learned with B_k: version k's table is the
+// (d_k x d_k, G_k = exp(A_k) with A_k from zero), learned with B_k: version k's table is the
 // model's output reparametrised per node type, users z G_k and items
 // z G_k^-T. Every user-item score z_u G G^-1 z_i^T is unchanged, so the
 // intended task is exactly the model's, while B_k, applied to that table,
@@ -27,8 +27,8 @@ class BackwardTransformImpl : public torch::nn::Module {
   // The table's rows from the model's: the first `users` rows times G, the
   // rest times G^-T (identity without a gauge).
   torch::Tensor reparametrise(const torch::Tensor& z, int64_t users);
-  bool has_gauge() const { return gauge_.defined(); }
-  torch::Tensor gauge() const { return gauge_; }  // G_k, d_k x d_k; undefined without a gauge
+  bool has_gauge() const { return log_gauge_.defined(); }
+  torch::Tensor gauge() const;  // G_k, d_k x d_k, no gradient; undefined without a gauge
   bool learnable() const { return kind_ == TransformKind::Linear || kind_ == TransformKind::Orthogonal; }
   TransformKind kind() const { return kind_; }
   // After an optimiser step: the orthogonal kind returns to the nearest orthogonal R.
@@ -42,7 +42,7 @@ class BackwardTransformImpl : public torch::nn::Module {
   TransformKind kind_;
   int64_t out_dim_, in_dim_;
   torch::Tensor weight_;  // linear: out x in; orthogonal: R, out x out; fixed kinds: out x in
-  torch::Tensor gauge_;   // G, in x in, or undefined
+  torch::Tensor log_gauge_;  // A with G = exp(A), in x in, or undefined
 };
 
 // A table's rows reparametrised by a gauge G (undefined: z itself): the
