@@ -41,25 +41,27 @@ torch::Tensor BackwardTransformImpl::gauge() const {
   return torch::linalg::matrix_exp(log_gauge_);
 }
 
+namespace {
+
+// The first `users` rows of z times g, the others times g_inv_t (= G^-T).
+torch::Tensor gauge_rows(const torch::Tensor& z, int64_t users, const torch::Tensor& g, const torch::Tensor& g_inv_t) {
+  if (users < 0 || users > z.size(0))
+    throw Error("gauge: " + std::to_string(users) + " user rows of " + std::to_string(z.size(0)));
+  return torch::cat({torch::mm(z.narrow(0, 0, users), g), torch::mm(z.narrow(0, users, z.size(0) - users), g_inv_t)});
+}
+
+}  // namespace
+
 torch::Tensor BackwardTransformImpl::reparametrise(const torch::Tensor& z, int64_t users) {
   if (z.size(1) != in_dim_)
     throw Error("transform expects " + std::to_string(in_dim_) + " columns, got " + std::to_string(z.size(1)));
   if (!has_gauge()) return z;
-  if (users < 0 || users > z.size(0))
-    throw Error("gauge: " + std::to_string(users) + " user rows of " + std::to_string(z.size(0)));
-  const int64_t items = z.size(0) - users;
-  return torch::cat({torch::mm(z.narrow(0, 0, users), torch::linalg::matrix_exp(log_gauge_)),
-                     torch::mm(z.narrow(0, users, items), torch::linalg::matrix_exp(-log_gauge_).t())});
+  return gauge_rows(z, users, torch::linalg::matrix_exp(log_gauge_), torch::linalg::matrix_exp(-log_gauge_).t());
 }
 
 torch::Tensor apply_gauge(const torch::Tensor& z, const torch::Tensor& g, int64_t users) {
   if (!g.defined()) return z;
-  if (users < 0 || users > z.size(0))
-    throw Error("gauge: " + std::to_string(users) + " user rows of " + std::to_string(z.size(0)));
-  const int64_t items = z.size(0) - users;
-  // Items: z G^-T = (G^-1 z^T)^T, solved rather than inverted.
-  const torch::Tensor item_rows = torch::linalg::solve(g, z.narrow(0, users, items).t(), true).t();
-  return torch::cat({torch::mm(z.narrow(0, 0, users), g), item_rows});
+  return gauge_rows(z, users, g, torch::linalg::inv(g).t());
 }
 
 torch::Tensor BackwardTransformImpl::forward(const torch::Tensor& z) {

@@ -368,7 +368,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
           const FitResult posthoc = f.run(posthoc_epochs(), label + " B");
           fit.alignment = posthoc.alignment;
           b = transform->to_matrix();
-          gauge = transform->has_gauge() ? transform->gauge().detach().clone() : torch::Tensor();
+          gauge = transform->gauge();
         } else {
           b = truncation_matrix(d_prev, d);
         }
@@ -400,7 +400,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
         VersionFit f(vg, model, transform, &target, config, Rng::mix(config.seed, 200 + static_cast<uint64_t>(k)));
         fit = f.run(config.epochs, label);
         b = transform->to_matrix();
-        gauge = transform->has_gauge() ? transform->gauge().detach().clone() : torch::Tensor();
+        gauge = transform->gauge();
       }
     }
     if (k > 0) {

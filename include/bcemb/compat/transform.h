@@ -28,7 +28,7 @@ class BackwardTransformImpl : public torch::nn::Module {
   // rest times G^-T (identity without a gauge).
   torch::Tensor reparametrise(const torch::Tensor& z, int64_t users);
   bool has_gauge() const { return log_gauge_.defined(); }
-  torch::Tensor gauge() const;  // G_k, d_k x d_k, no gradient; undefined without a gauge
+  torch::Tensor gauge() const;  // G_k, d_k x d_k: a new tensor without gradient; undefined without a gauge
   bool learnable() const { return kind_ == TransformKind::Linear || kind_ == TransformKind::Orthogonal; }
   TransformKind kind() const { return kind_; }
   // After an optimiser step: the orthogonal kind returns to the nearest orthogonal R.
