@@ -17,7 +17,7 @@ const std::vector<std::string>& paper_strategies() {
 const std::string& strategy_grammar() {
   static const std::string g =
       "fix-m0 | finetune-m0 | no-bc | bc-aligner | "
-      "<joint|posthoc>-<lin|ortho|notrans>-<sloss|mloss>[-warm][-distill][-refit][-gauge]"
+      "<joint|posthoc>-<lin|ortho|notrans>-<sloss|mloss>[-warm][-distill][-refit][-gauge][-anchor]"
       "[@lambda=X][@max-alignment=A][@max-intended-loss=P]";
   return g;
 }
@@ -92,7 +92,8 @@ StrategySpec parse_strategy(const std::string& raw) {
     else if (parts[i] == "distill") s.distill = true;
     else if (parts[i] == "refit") s.refit = true;
     else if (parts[i] == "gauge") s.gauge = true;
-    else unknown(raw, "option '" + parts[i] + "' must be warm, distill, refit or gauge");
+    else if (parts[i] == "anchor") s.anchor = true;
+    else unknown(raw, "option '" + parts[i] + "' must be warm, distill, refit, gauge or anchor");
   }
   const bool learnable = s.transform != TransformKind::Truncate;
   if (s.fitting == Fitting::PostHoc && !learnable) unknown(raw, "a post-hoc fit needs a learnable transform");
@@ -100,6 +101,8 @@ StrategySpec parse_strategy(const std::string& raw) {
     unknown(raw, "warm, distill, lambda and the bounds apply to joint fits (post hoc, M_k is no-bc's)");
   if (s.refit && !learnable) unknown(raw, "refit needs a learnable transform (lin or ortho)");
   if (s.gauge && !learnable) unknown(raw, "gauge needs a learnable transform (lin or ortho)");
+  if (s.anchor && s.loss != AlignmentLoss::MultiStep)
+    unknown(raw, "anchor re-aims the version-0 term of the multi-step loss: it needs mloss");
   if (s.max_alignment > 0 && s.max_intended_loss > 0) unknown(raw, "give one bound: max-alignment or max-intended-loss");
   return s;
 }
@@ -115,6 +118,7 @@ std::string StrategySpec::describe() const {
   if (distill) ss << ", distilled from the unconstrained M_k";
   if (refit) ss << ", B_k refit in closed form each epoch";
   if (gauge) ss << ", table reparametrised per node type (users G_k, items G_k^-T; scores unchanged)";
+  if (anchor) ss << ", version-0 term anchored to M_0 on version k's graph";
   if (lambda >= 0) ss << ", lambda " << lambda;
   if (max_alignment > 0) ss << ", lambda keeps the alignment loss <= " << max_alignment;
   if (max_intended_loss > 0) ss << ", lambda keeps the task loss within " << max_intended_loss << "% of the unconstrained";

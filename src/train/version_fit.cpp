@@ -48,12 +48,12 @@ double full_alignment(const torch::Tensor& z, BackwardTransform& transform, cons
   torch::NoGradGuard no_grad;
   const auto mapped = transform->forward(transform->reparametrise(z, users));
   const auto n = z.size(0);
-  const double mu = alignment_loss(a.loss, a.z_prev.narrow(0, 0, users), mapped.narrow(0, 0, users), a.frozen_chain)
-                        .item<double>();
-  const double mi = alignment_loss(a.loss, a.z_prev.narrow(0, users, n - users), mapped.narrow(0, users, n - users),
-                                   a.frozen_chain)
-                        .item<double>();
-  return 0.5 * (mu + mi);
+  auto part = [&](int64_t begin, int64_t rows) {
+    return alignment_loss(a.loss, a.z_prev.narrow(0, begin, rows), mapped.narrow(0, begin, rows), a.frozen_chain, {},
+                          a.offset.defined() ? a.offset.narrow(0, begin, rows) : torch::Tensor())
+        .item<double>();
+  };
+  return 0.5 * (part(0, users) + part(users, n - users));
 }
 
 // The validation pairs of at most max_users users, drawn with a fixed seed
@@ -313,7 +313,9 @@ double VersionFit::step(const Batch& b) {
     // the three groups' means sum to 3 x that mean (equal group sizes).
     const auto a = alignment_loss(align_->loss, align_->z_prev.index_select(0, b.target_nodes),
                                   transform_->forward(transform_->reparametrise(targets, b.target_users)),
-                                  align_->frozen_chain, b.target_count);
+                                  align_->frozen_chain, b.target_count,
+                                  align_->offset.defined() ? align_->offset.index_select(0, b.target_nodes)
+                                                           : torch::Tensor());
     if (trains_model()) {
       if (multiplier_) {
         // The multiplier moves on the global batch's losses, the same on every rank.

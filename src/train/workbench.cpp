@@ -10,6 +10,7 @@
 #include <optional>
 #include <sstream>
 
+#include "bcemb/compat/alignment.h"
 #include "bcemb/compat/transform.h"
 #include "bcemb/dist/collective.h"
 #include "bcemb/eval/alignment_error.h"
@@ -250,12 +251,17 @@ struct Workbench::Impl {
   // What version k's alignment of strategy s pulls towards, and how hard.
   // prev_gauge: version k-1's table reparametrisation (undefined: none).
   AlignmentTarget alignment_target(const StrategySpec& s, PinSage& prev, bool prev_shared,
-                                   const torch::Tensor& prev_gauge, const VersionGraph& vg,
-                                   const std::vector<torch::Tensor>& own_steps) {
+                                   const torch::Tensor& prev_gauge, int k, const std::vector<torch::Tensor>& own_steps) {
+    const VersionGraph& vg = graph(k);
     AlignmentTarget t;
     t.loss = s.loss;
     t.z_prev = apply_gauge(embed(prev, vg, prev_shared), prev_gauge, vg.graph.num_users());
     t.frozen_chain.assign(own_steps.rbegin(), own_steps.rend());
+    if (s.anchor) {
+      auto anchored = anchored_target(t.z_prev, m0_embeddings(k), t.frozen_chain);
+      t.z_prev = anchored.prev;
+      t.offset = anchored.offset;
+    }
     t.lambda = s.lambda;
     t.max_alignment = s.max_alignment;
     t.max_intended_loss = s.max_intended_loss;
@@ -362,7 +368,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
         if (s.fitting == Fitting::PostHoc) {
           BackwardTransform transform = seeded_init(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)),
                                                     [&] { return BackwardTransform(s.transform, d_prev, d, s.gauge); });
-          AlignmentTarget target = alignment_target(s, prev, prev_shared, prev_gauge, vg, own_steps);
+          AlignmentTarget target = alignment_target(s, prev, prev_shared, prev_gauge, k, own_steps);
           VersionFit f(vg, nullptr, transform, &target, config, Rng::mix(config.seed, 400 + static_cast<uint64_t>(k)),
                        embed(model, vg, true));
           const FitResult posthoc = f.run(posthoc_epochs(), label + " B");
@@ -376,7 +382,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
         model = new_model(k, false, 100 + static_cast<uint64_t>(k));
         BackwardTransform transform = seeded_init(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)),
                                                   [&] { return BackwardTransform(s.transform, d_prev, d, s.gauge); });
-        AlignmentTarget target = alignment_target(s, prev, prev_shared, prev_gauge, vg, own_steps);
+        AlignmentTarget target = alignment_target(s, prev, prev_shared, prev_gauge, k, own_steps);
         if (s.needs_unconstrained()) {
           TrainedModel& free = get_nobc(k);
           // The bound follows the unconstrained fit epoch by epoch; a warm

@@ -73,6 +73,43 @@ TEST(Alignment, WeightedDistinctRowsEqualRepeatedRows) {
   EXPECT_THROW(alignment_loss(AlignmentLoss::SingleStep, prev, mapped, {}, torch::ones({6})), Error);
 }
 
+// The anchored target (shifted rows plus a constant per row) gives the loss,
+// and so the gradient, of the multi-step terms with the version-0 term
+// measured against the anchor, for any mapped rows.
+TEST(Alignment, AnchoredTargetEqualsTheVersionZeroTermAgainstTheAnchor) {
+  torch::manual_seed(9);
+  const int64_t n = 40;
+  const auto prev = torch::randn({n, 6});
+  const auto anchor = torch::randn({n, 3});
+  const std::vector<torch::Tensor> chain = {torch::randn({4, 6}), torch::randn({3, 4})};  // B_2, B_1
+  const AnchoredTarget t = anchored_target(prev, anchor, chain);
+  ASSERT_TRUE(t.offset.defined());
+  EXPECT_EQ(t.prev.sizes(), prev.sizes());
+  EXPECT_GT((t.prev - prev).abs().max().item<float>(), 1e-3f);  // the anchor moved the target
+  const auto weights = torch::rand({n}) + 0.5;
+  for (int trial = 0; trial < 2; ++trial) {
+    const auto mapped = torch::randn({n, 6}).requires_grad_(true);
+    const auto loss = alignment_loss(AlignmentLoss::MultiStep, t.prev, mapped, chain, weights, t.offset);
+    const auto grad = torch::autograd::grad({loss}, {mapped})[0];
+    // By hand: terms j = 2, 1 through z_{k-1}; j = 0 against the anchor.
+    const auto r = prev - mapped;
+    const auto r1 = torch::mm(r, chain[0].t());
+    const auto to0 = torch::mm(torch::mm(mapped, chain[0].t()), chain[1].t());
+    const auto per_row = r.pow(2).sum(1) / 6.0 + r1.pow(2).sum(1) / 4.0 + (anchor - to0).pow(2).sum(1) / 3.0;
+    const auto direct = torch::dot(per_row, weights) / weights.sum() / 3.0;
+    const auto direct_grad = torch::autograd::grad({direct}, {mapped})[0];
+    EXPECT_NEAR(loss.item<double>(), direct.item<double>(), 1e-4 * direct.item<double>());
+    EXPECT_TRUE(torch::allclose(grad, direct_grad, 1e-3, 1e-6)) << (grad - direct_grad).abs().max().item<float>();
+  }
+  // Version 1: z_0 is M_0's own output, nothing to shift.
+  const AnchoredTarget first = anchored_target(prev, torch::randn({n, 6}), {});
+  EXPECT_TRUE(torch::equal(first.prev, prev));
+  EXPECT_FALSE(first.offset.defined());
+  EXPECT_THROW(anchored_target(prev, torch::randn({n - 1, 3}), chain), Error);
+  EXPECT_THROW(anchored_target(prev, torch::randn({n, 4}), chain), Error);
+  EXPECT_THROW(alignment_loss(AlignmentLoss::SingleStep, t.prev, prev, chain, {}, t.offset), Error);
+}
+
 TEST(Transform, KindsAndShapes) {
   BackwardTransform lin(TransformKind::Linear, 3, 5);
   EXPECT_TRUE(lin->learnable());

@@ -30,7 +30,8 @@ TEST(Strategy, MisspeltPartsNameThePartAndListTheGrammar) {
                           "joint-lin-mloss@lamda=2", "joint-lin-mloss@lambda=x", "posthoc-notrans-sloss",
                           "posthoc-lin-sloss-warm", "no-bc@lambda=1", "joint-notrans-sloss-refit",
                           "joint-lin-mloss@max-alignment=0.5@max-intended-loss=1", "joint-lin", "",
-                          "joint-notrans-sloss-gauge", "posthoc-lin-sloss-gage"}) {
+                          "joint-notrans-sloss-gauge", "posthoc-lin-sloss-gage", "joint-lin-sloss-anchor",
+                          "posthoc-lin-mloss-ancor"}) {
     try {
       parse_strategy(bad);
       FAIL() << bad << " parsed";
@@ -72,6 +73,11 @@ TEST(Strategy, NewPartsParse) {
   EXPECT_TRUE(g.gauge);
   EXPECT_TRUE(g.model_is_nobc());  // the gauge leaves no-bc's model as it is
   EXPECT_TRUE(parse_strategy("joint-lin-mloss-warm-gauge@max-intended-loss=1").gauge);
+  EXPECT_FALSE(g.anchor);
+  const StrategySpec a = parse_strategy("joint-lin-mloss-gauge-anchor");
+  EXPECT_TRUE(a.anchor && a.gauge);
+  EXPECT_EQ(a.loss, AlignmentLoss::MultiStep);
+  EXPECT_TRUE(parse_strategy("posthoc-lin-mloss-anchor").model_is_nobc());
 }
 
 }  // namespace

@@ -174,6 +174,21 @@ TEST(Workbench, GaugeKeepsNoBcScoresAndAlignsBetterThanOneMap) {
   EXPECT_LT(results[3].versions[2].alignment_error, results[2].versions[2].alignment_error);
 }
 
+// An anchored multi-step fit aims version 2's chain at M_0 on version 2's
+// graph (fix-m0's table) rather than through version 1's map: version 1 is
+// the same fit, version 2 lands closer to fix-m0.
+TEST(Workbench, AnchorBringsTheChainCloserToFixM0) {
+  const Small s;
+  test::TempDir dir;
+  const std::vector<StrategyResult> results =
+      s.run_each(dir, {"fix-m0", "posthoc-lin-mloss", "posthoc-lin-mloss-anchor"});
+  const auto& plain = results[1].versions;
+  const auto& anchored = results[2].versions;
+  EXPECT_DOUBLE_EQ(anchored[1].alignment_error, plain[1].alignment_error);
+  EXPECT_LT(anchored[2].alignment_error, plain[2].alignment_error);
+  EXPECT_DOUBLE_EQ(anchored[2].fit.recall.at(50), plain[2].fit.recall.at(50));  // post hoc: no-bc's model
+}
+
 // A run is staged in RUN/.partial and moved in when complete: the user's
 // other files in RUN stay, and a run with fewer versions leaves none of the
 // older run's extra versions behind.

@@ -22,12 +22,16 @@
 //                         users z G_k and items z G_k^-T (G_k learned with B_k):
 //                         every user-item score, so the intended task, is
 //                         unchanged, and B_k acts on users and items as two maps
+//                anchor   mloss: the version-0 term aims at M_0 on version k's graph
+//                         (what fix-m0 serves) rather than through z_{k-1}, so
+//                         alignment errors do not accumulate along the chain
 //     settings   lambda=X             this strategy's alignment weight
 //                max-alignment=A      lambda follows a Lagrange multiplier keeping
 //                                     the alignment loss <= A (compat/constraint.h)
 //                max-intended-loss=P  ... keeping the task loss within P% of the
 //                                     unconstrained M_k's at the same epoch
-// e.g. joint-ortho-mloss-warm, joint-lin-mloss-distill@max-intended-loss=1, posthoc-lin-sloss-gauge.
+// e.g. joint-ortho-mloss-warm, joint-lin-mloss-distill@max-intended-loss=1, posthoc-lin-sloss-gauge,
+// joint-lin-mloss-gauge-anchor.
 #include <string>
 #include <vector>
 
@@ -59,6 +63,7 @@ struct StrategySpec {
   bool distill = false;
   bool refit = false;
   bool gauge = false;             // the table reparametrised per node type (users G, items G^-T)
+  bool anchor = false;            // multi-step's version-0 term against M_0(G_k) (compat/alignment.h)
   double lambda = -1;             // < 0: TrainConfig::lambda
   double max_alignment = 0;       // > 0: the alignment-loss bound
   double max_intended_loss = 0;   // > 0: the task-loss bound, percent over the unconstrained model's

@@ -35,6 +35,7 @@ struct AlignmentTarget {
   AlignmentLoss loss = AlignmentLoss::None;
   torch::Tensor z_prev;                     // all nodes of version k's graph, d_{k-1} wide
   std::vector<torch::Tensor> frozen_chain;  // B_{k-1}, ..., B_1
+  torch::Tensor offset;  // per node, or undefined: an anchored target's constant (compat/alignment.h)
   // How strongly it pulls (compat/strategy.h): a fixed lambda (< 0:
   // TrainConfig::lambda, ramped), or a bound kept by a Lagrange multiplier.
   double lambda = -1;
