@@ -24,11 +24,15 @@ void register_train(CLI::App& app) {
   train->add(cmd);
   auto max_alignment = std::make_shared<double>(0);
   auto max_intended = std::make_shared<double>(0);
+  auto max_recall = std::make_shared<double>(0);
   cmd->add_option("--strategy", *strategy, "update strategy: " + strategy_grammar())->capture_default_str();
   cmd->add_option("--max-alignment", *max_alignment,
                   "instead of --lambda: keep the alignment loss <= this (a Lagrange multiplier sets lambda)");
   cmd->add_option("--max-intended-loss", *max_intended,
                   "instead of --lambda: keep the task loss within this percent of the unconstrained model's");
+  cmd->add_option("--max-recall-loss", *max_recall,
+                  "warm strategies: keep the most aligned of the post-hoc fit and the epochs whose recall is within "
+                  "this percent of the unconstrained model's");
   cmd->add_option("--out", *out, "run directory")->required();
   cmd->add_option("--cache", *cache, "folder to keep shared models (version 0, from-scratch models) between runs");
   cmd->add_flag("--force", *force, "retrain even if --out holds a complete run");
@@ -36,6 +40,7 @@ void register_train(CLI::App& app) {
     std::string name = *strategy;
     if (*max_alignment > 0) name += "@max-alignment=" + std::to_string(*max_alignment);
     if (*max_intended > 0) name += "@max-intended-loss=" + std::to_string(*max_intended);
+    if (*max_recall > 0) name += "@max-recall-loss=" + std::to_string(*max_recall);
     const StrategySpec spec = parse_strategy(name);
     const TrainConfig config = train->resolve();
     const Dataset ds = data->load_dataset();

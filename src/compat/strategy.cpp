@@ -18,7 +18,7 @@ const std::string& strategy_grammar() {
   static const std::string g =
       "fix-m0 | finetune-m0 | no-bc | bc-aligner | "
       "<joint|posthoc>-<lin|ortho|notrans>-<sloss|mloss>[-warm][-distill][-refit][-gauge][-anchor]"
-      "[@lambda=X][@max-alignment=A][@max-intended-loss=P]";
+      "[@lambda=X][@max-alignment=A][@max-intended-loss=P][@max-recall-loss=P]";
   return g;
 }
 
@@ -62,8 +62,10 @@ StrategySpec parse_strategy(const std::string& raw) {
       s.max_alignment = positive_setting(raw, key, value);
     } else if (key == "max-intended-loss") {
       s.max_intended_loss = positive_setting(raw, key, value);
+    } else if (key == "max-recall-loss") {
+      s.max_recall_loss = positive_setting(raw, key, value);
     } else {
-      unknown(raw, "unknown setting '" + key + "' (lambda, max-alignment, max-intended-loss)");
+      unknown(raw, "unknown setting '" + key + "' (lambda, max-alignment, max-intended-loss, max-recall-loss)");
     }
     s.name += "@" + at[i];
   }
@@ -103,7 +105,10 @@ StrategySpec parse_strategy(const std::string& raw) {
   if (s.gauge && !learnable) unknown(raw, "gauge needs a learnable transform (lin or ortho)");
   if (s.anchor && s.loss != AlignmentLoss::MultiStep)
     unknown(raw, "anchor re-aims the version-0 term of the multi-step loss: it needs mloss");
-  if (s.max_alignment > 0 && s.max_intended_loss > 0) unknown(raw, "give one bound: max-alignment or max-intended-loss");
+  if ((s.max_alignment > 0) + (s.max_intended_loss > 0) + (s.max_recall_loss > 0) > 1)
+    unknown(raw, "give one bound: max-alignment, max-intended-loss or max-recall-loss");
+  if (s.max_recall_loss > 0 && s.init != ModelInit::Unconstrained)
+    unknown(raw, "max-recall-loss keeps the warm start as a candidate: it needs warm");
   return s;
 }
 
@@ -122,6 +127,9 @@ std::string StrategySpec::describe() const {
   if (lambda >= 0) ss << ", lambda " << lambda;
   if (max_alignment > 0) ss << ", lambda keeps the alignment loss <= " << max_alignment;
   if (max_intended_loss > 0) ss << ", lambda keeps the task loss within " << max_intended_loss << "% of the unconstrained";
+  if (max_recall_loss > 0)
+    ss << ", starts from the post-hoc fit and keeps the most aligned of it and the epochs within " << max_recall_loss
+       << "% of the unconstrained model's recall";
   return ss.str();
 }
 

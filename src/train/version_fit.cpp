@@ -261,13 +261,14 @@ void VersionFit::update_lambda(double alignment, double task) {
 
 double VersionFit::selection_score(const CurvePoint& p) const {
   if (!trains_model()) return -p.alignment;  // post hoc: the best map
-  if (!aligned() || (align_->max_alignment <= 0 && align_->max_intended_loss <= 0)) return p.recall;
+  const double recall_bound = align_ != nullptr ? std::max(align_->max_intended_loss, align_->max_recall_loss) : 0.0;
+  if (!aligned() || (align_->max_alignment <= 0 && recall_bound <= 0)) return p.recall;
   // Bounded fits: epochs that keep the bound rank first (scores above 2),
   // by recall (alignment bound) or by alignment (recall within P% of the
   // unconstrained model's); the others by how close they come.
   if (align_->max_alignment > 0)
     return p.alignment <= align_->max_alignment ? 2.0 + p.recall : -p.alignment;
-  const double floor = (1.0 - align_->max_intended_loss / 100.0) * align_->reference_recall;
+  const double floor = (1.0 - recall_bound / 100.0) * align_->reference_recall;
   return p.recall >= floor ? 2.0 + 1.0 / (1.0 + p.alignment) : p.recall;
 }
 
@@ -384,6 +385,21 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
   Progress progress(label, epochs);
   std::vector<torch::Tensor> best_model, best_transform;
   double best_score = -std::numeric_limits<double>::infinity();
+  auto keep_if_best = [&](const CurvePoint& p) {
+    const double score = selection_score(p);
+    if (score <= best_score) return;
+    best_score = score;
+    res.best_epoch = p.epoch;
+    res.alignment = p.alignment;
+    if (trains_model()) best_model = snapshot(*model_);
+    if (transform_) best_transform = snapshot(*transform_);
+  };
+  if (trains_model() && aligned() && align_->max_recall_loss > 0) {
+    // The recall guard's fallback: the starting point, as epoch 0.
+    CurvePoint start = evaluate(0);
+    res.curve.push_back(start);
+    keep_if_best(start);
+  }
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     epoch_ = epoch;
     const auto t0 = std::chrono::steady_clock::now();
@@ -434,15 +450,7 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     if (p.alignment >= 0) msg << " align " << p.alignment;
     if (p.lambda >= 0) msg << " lambda " << p.lambda;
     progress.step(epoch, msg.str());
-    if (epoch <= select_after) continue;
-    const double score = selection_score(p);
-    if (score > best_score) {
-      best_score = score;
-      res.best_epoch = epoch;
-      res.alignment = p.alignment;
-      if (trains_model()) best_model = snapshot(*model_);
-      if (transform_) best_transform = snapshot(*transform_);
-    }
+    if (epoch > select_after) keep_if_best(p);
   }
   res.plan = plan_kind_;
   res.steps = steps_;

@@ -265,6 +265,7 @@ struct Workbench::Impl {
     t.lambda = s.lambda;
     t.max_alignment = s.max_alignment;
     t.max_intended_loss = s.max_intended_loss;
+    t.max_recall_loss = s.max_recall_loss;
     t.refit = s.refit;
     return t;
   }
@@ -400,7 +401,15 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
               const std::lock_guard<std::mutex> lock(shared_mu);
               restore(*model, snapshot(*free.model));
             }
-            transform->refit(z_free, target.z_prev);
+            if (s.max_recall_loss > 0) {
+              // The guard's fallback, and where the pull starts: the post-hoc
+              // fit of B_k to this model (as the post-hoc strategy's, same seeds).
+              VersionFit posthoc(vg, nullptr, transform, &target, config,
+                                 Rng::mix(config.seed, 400 + static_cast<uint64_t>(k)), z_free);
+              posthoc.run(posthoc_epochs(), label + " B");
+            } else {
+              transform->refit(z_free, target.z_prev);
+            }
           }
         }
         VersionFit f(vg, model, transform, &target, config, Rng::mix(config.seed, 200 + static_cast<uint64_t>(k)));

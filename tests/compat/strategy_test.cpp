@@ -31,7 +31,9 @@ TEST(Strategy, MisspeltPartsNameThePartAndListTheGrammar) {
                           "posthoc-lin-sloss-warm", "no-bc@lambda=1", "joint-notrans-sloss-refit",
                           "joint-lin-mloss@max-alignment=0.5@max-intended-loss=1", "joint-lin", "",
                           "joint-notrans-sloss-gauge", "posthoc-lin-sloss-gage", "joint-lin-sloss-anchor",
-                          "posthoc-lin-mloss-ancor"}) {
+                          "posthoc-lin-mloss-ancor", "joint-lin-mloss@max-recall-loss=1",
+                          "joint-lin-mloss-warm@max-recall-loss=1@max-intended-loss=1",
+                          "joint-lin-mloss-warm@max-recall-loss=0"}) {
     try {
       parse_strategy(bad);
       FAIL() << bad << " parsed";
@@ -78,6 +80,15 @@ TEST(Strategy, NewPartsParse) {
   EXPECT_TRUE(a.anchor && a.gauge);
   EXPECT_EQ(a.loss, AlignmentLoss::MultiStep);
   EXPECT_TRUE(parse_strategy("posthoc-lin-mloss-anchor").model_is_nobc());
+  const StrategySpec guard = parse_strategy("joint-lin-mloss-warm-gauge-anchor@max-recall-loss=1");
+  EXPECT_DOUBLE_EQ(guard.max_recall_loss, 1.0);
+  EXPECT_TRUE(guard.needs_unconstrained());
+  try {
+    parse_strategy("joint-lin-mloss@max-recall-loss=1");
+    FAIL() << "a guard without warm parsed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs warm"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -188,6 +188,28 @@ TEST(Workbench, AnchorBringsTheChainCloserToFixM0) {
   EXPECT_DOUBLE_EQ(anchored[2].fit.recall.at(50), plain[2].fit.recall.at(50));  // post hoc: no-bc's model
 }
 
+// The recall guard: every version keeps recall within 1% of no-bc's, and
+// version 1 (where the chains agree) aligns at least as well as the post-hoc
+// fit it starts from, which is its epoch 0.
+TEST(Workbench, RecallGuardKeepsRecallAndNeverAlignsWorseThanPostHoc) {
+  const Small s;
+  test::TempDir dir;
+  const std::vector<StrategyResult> results =
+      s.run_each(dir, {"no-bc", "posthoc-lin-mloss-gauge-anchor", "joint-lin-mloss-warm-gauge-anchor@max-recall-loss=1"});
+  const auto& nobc = results[0].versions;
+  const auto& posthoc = results[1].versions;
+  const auto& guarded = results[2].versions;
+  for (size_t k = 1; k < guarded.size(); ++k) {
+    EXPECT_GE(guarded[k].fit.recall.at(50), 0.99 * nobc[k].fit.recall.at(50)) << "version " << k;
+    ASSERT_FALSE(guarded[k].fit.curve.empty());
+    const CurvePoint& start = guarded[k].fit.curve.front();
+    EXPECT_EQ(start.epoch, 0);
+    EXPECT_DOUBLE_EQ(start.recall, nobc[k].fit.recall.at(50)) << "epoch 0 is no-bc's model";
+    EXPECT_LE(guarded[k].fit.alignment, start.alignment) << "version " << k;
+  }
+  EXPECT_NEAR(guarded[1].fit.curve.front().alignment, posthoc[1].fit.alignment, 1e-6 * posthoc[1].fit.alignment);
+}
+
 // A run is staged in RUN/.partial and moved in when complete: the user's
 // other files in RUN stay, and a run with fewer versions leaves none of the
 // older run's extra versions behind.

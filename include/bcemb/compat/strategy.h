@@ -30,6 +30,12 @@
 //                                     the alignment loss <= A (compat/constraint.h)
 //                max-intended-loss=P  ... keeping the task loss within P% of the
 //                                     unconstrained M_k's at the same epoch
+//                max-recall-loss=P    warm: B_k is first fitted post hoc to the
+//                                     unconstrained M_k; that pair counts as epoch 0,
+//                                     and the kept epoch is the most aligned one whose
+//                                     validation recall is within P% of that model's
+//                                     (lambda stays fixed): never below post hoc on
+//                                     alignment, nor P% below no-bc on recall
 // e.g. joint-ortho-mloss-warm, joint-lin-mloss-distill@max-intended-loss=1, posthoc-lin-sloss-gauge,
 // joint-lin-mloss-gauge-anchor.
 #include <string>
@@ -67,12 +73,15 @@ struct StrategySpec {
   double lambda = -1;             // < 0: TrainConfig::lambda
   double max_alignment = 0;       // > 0: the alignment-loss bound
   double max_intended_loss = 0;   // > 0: the task-loss bound, percent over the unconstrained model's
+  double max_recall_loss = 0;     // > 0: the recall guard, percent under the unconstrained model's
 
   bool uses_m0_architecture() const { return init == ModelInit::Reuse || init == ModelInit::Previous; }
   // M_k trained from scratch with BPR alone: the same model as no-bc's, so it can be shared.
   bool model_is_nobc() const { return init == ModelInit::Scratch && fitting != Fitting::Joint; }
   // Needs the unconstrained M_k of the same version (warm start, distillation, task-loss bound).
-  bool needs_unconstrained() const { return init == ModelInit::Unconstrained || distill || max_intended_loss > 0; }
+  bool needs_unconstrained() const {
+    return init == ModelInit::Unconstrained || distill || max_intended_loss > 0 || max_recall_loss > 0;
+  }
   bool constrained() const { return max_alignment > 0 || max_intended_loss > 0; }
   std::string describe() const;
 };

@@ -9,7 +9,8 @@
 // Epochs sample BPR triples; the alignment is evaluated on the batch's users,
 // positive and negative items (on each distinct node once, weighted by how
 // often it occurs: the same loss as over the repeated rows). The best epoch is kept: by validation
-// Recall@K when M_k trains (after a warm-up if aligned), else by alignment error.
+// Recall@K when M_k trains (after a warm-up if aligned; bounded fits by
+// selection_score), else by alignment error.
 #include <torch/torch.h>
 
 #include <map>
@@ -41,8 +42,12 @@ struct AlignmentTarget {
   double lambda = -1;
   double max_alignment = 0;
   double max_intended_loss = 0;  // percent over reference_task_loss
+  // Percent under reference_recall: the recall guard (compat/strategy.h).
+  // The fit's starting point (model and transform as given) is evaluated
+  // as epoch 0 and kept unless a later epoch keeps the guard and aligns better.
+  double max_recall_loss = 0;
   // The unconstrained M_k's fit: task loss per epoch and best validation
-  // recall (for max_intended_loss), and its embeddings (distillation).
+  // recall (for max_intended_loss and max_recall_loss), and its embeddings (distillation).
   std::vector<double> reference_task_loss;
   double reference_recall = 0;
   torch::Tensor distill_z;
