@@ -128,7 +128,7 @@ std::string StrategySpec::describe() const {
   if (max_alignment > 0) ss << ", lambda keeps the alignment loss <= " << max_alignment;
   if (max_intended_loss > 0) ss << ", lambda keeps the task loss within " << max_intended_loss << "% of the unconstrained";
   if (max_recall_loss > 0)
-    ss << ", starts from the post-hoc fit and keeps the most aligned of it and the epochs within " << max_recall_loss
+    ss << ", keeps the most aligned of the post-hoc fit and the epochs within " << max_recall_loss
        << "% of the unconstrained model's recall";
   return ss.str();
 }

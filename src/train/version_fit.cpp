@@ -368,13 +368,15 @@ void VersionFit::reduce_gradients(std::vector<double>& values) {
 }
 
 
-CurvePoint VersionFit::evaluate(int epoch) {
+CurvePoint VersionFit::evaluate(int epoch) { return evaluate(epoch, transform_); }
+
+CurvePoint VersionFit::evaluate(int epoch, BackwardTransform& transform) {
   CurvePoint p;
   p.epoch = epoch;
   const torch::Tensor z = trains_model() ? embed_all(model_, vg_) : *frozen_z_;
   const int64_t nu = vg_.graph.num_users();
   if (trains_model()) p.recall = recall_of(z, vg_, eval_val_, config_.ks).at(config_.primary_k);
-  if (aligned()) p.alignment = full_alignment(z, transform_, *align_, nu);
+  if (aligned()) p.alignment = full_alignment(z, transform, *align_, nu);
   return p;
 }
 
@@ -385,20 +387,21 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
   Progress progress(label, epochs);
   std::vector<torch::Tensor> best_model, best_transform;
   double best_score = -std::numeric_limits<double>::infinity();
-  auto keep_if_best = [&](const CurvePoint& p) {
+  auto keep_if_best = [&](const CurvePoint& p, BackwardTransform& transform) {
     const double score = selection_score(p);
     if (score <= best_score) return;
     best_score = score;
     res.best_epoch = p.epoch;
     res.alignment = p.alignment;
     if (trains_model()) best_model = snapshot(*model_);
-    if (transform_) best_transform = snapshot(*transform_);
+    if (transform) best_transform = snapshot(*transform);
   };
   if (trains_model() && aligned() && align_->max_recall_loss > 0) {
-    // The recall guard's fallback: the starting point, as epoch 0.
-    CurvePoint start = evaluate(0);
+    // The recall guard's fallback as epoch 0: the starting model with the fallback transform.
+    BackwardTransform& start_transform = fallback_ ? fallback_ : transform_;
+    const CurvePoint start = evaluate(0, start_transform);
     res.curve.push_back(start);
-    keep_if_best(start);
+    keep_if_best(start, start_transform);
   }
   for (int epoch = 1; epoch <= epochs; ++epoch) {
     epoch_ = epoch;
@@ -450,7 +453,7 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     if (p.alignment >= 0) msg << " align " << p.alignment;
     if (p.lambda >= 0) msg << " lambda " << p.lambda;
     progress.step(epoch, msg.str());
-    if (epoch > select_after) keep_if_best(p);
+    if (epoch > select_after) keep_if_best(p, transform_);
   }
   res.plan = plan_kind_;
   res.steps = steps_;

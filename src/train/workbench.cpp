@@ -384,6 +384,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
         BackwardTransform transform = seeded_init(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)),
                                                   [&] { return BackwardTransform(s.transform, d_prev, d, s.gauge); });
         AlignmentTarget target = alignment_target(s, prev, prev_shared, prev_gauge, k, own_steps);
+        BackwardTransform fallback{nullptr};  // the recall guard's post-hoc fit
         if (s.needs_unconstrained()) {
           TrainedModel& free = get_nobc(k);
           // The bound follows the unconstrained fit epoch by epoch; a warm
@@ -401,18 +402,22 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
               const std::lock_guard<std::mutex> lock(shared_mu);
               restore(*model, snapshot(*free.model));
             }
+            transform->refit(z_free, target.z_prev);
             if (s.max_recall_loss > 0) {
-              // The guard's fallback, and where the pull starts: the post-hoc
-              // fit of B_k to this model (as the post-hoc strategy's, same seeds).
-              VersionFit posthoc(vg, nullptr, transform, &target, config,
+              // The guard's fallback: the post-hoc fit of B_k to this model
+              // (as the post-hoc strategy's, same seeds). The pull starts from
+              // the closed-form map: from the post-hoc one (its gauge fitted at
+              // the full rate) the joint fit's alignment loss stayed 4x higher on synthetic data.
+              fallback = seeded_init(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)),
+                                     [&] { return BackwardTransform(s.transform, d_prev, d, s.gauge); });
+              VersionFit posthoc(vg, nullptr, fallback, &target, config,
                                  Rng::mix(config.seed, 400 + static_cast<uint64_t>(k)), z_free);
               posthoc.run(posthoc_epochs(), label + " B");
-            } else {
-              transform->refit(z_free, target.z_prev);
             }
           }
         }
         VersionFit f(vg, model, transform, &target, config, Rng::mix(config.seed, 200 + static_cast<uint64_t>(k)));
+        if (fallback) f.set_fallback(fallback);
         fit = f.run(config.epochs, label);
         b = transform->to_matrix();
         gauge = transform->gauge();

@@ -30,7 +30,7 @@
 //                                     the alignment loss <= A (compat/constraint.h)
 //                max-intended-loss=P  ... keeping the task loss within P% of the
 //                                     unconstrained M_k's at the same epoch
-//                max-recall-loss=P    warm: B_k is first fitted post hoc to the
+//                max-recall-loss=P    warm: B_k is also fitted post hoc to the
 //                                     unconstrained M_k; that pair counts as epoch 0,
 //                                     and the kept epoch is the most aligned one whose
 //                                     validation recall is within P% of that model's

@@ -43,8 +43,9 @@ struct AlignmentTarget {
   double max_alignment = 0;
   double max_intended_loss = 0;  // percent over reference_task_loss
   // Percent under reference_recall: the recall guard (compat/strategy.h).
-  // The fit's starting point (model and transform as given) is evaluated
-  // as epoch 0 and kept unless a later epoch keeps the guard and aligns better.
+  // The fit's starting model (with VersionFit::set_fallback's transform) is
+  // evaluated as epoch 0 and kept unless a later epoch keeps the guard and
+  // aligns better.
   double max_recall_loss = 0;
   // The unconstrained M_k's fit: task loss per epoch and best validation
   // recall (for max_intended_loss and max_recall_loss), and its embeddings (distillation).
@@ -88,10 +89,15 @@ class VersionFit {
   CurvePoint evaluate(int epoch);   // eval-mode metrics on the whole graph
   // epochs: training epochs; label: progress prefix on stderr.
   FitResult run(int epochs, const std::string& label);
+  // The recall guard's fallback (AlignmentTarget::max_recall_loss): run()
+  // evaluates the starting model with this transform (shaped as the fit's)
+  // as epoch 0; without one, with the fit's own starting transform.
+  void set_fallback(BackwardTransform fallback) { fallback_ = std::move(fallback); }
   torch::optim::Optimizer& optimizer() { return *optimizer_; }
 
  private:
   bool trains_model() const { return !frozen_z_.has_value(); }
+  CurvePoint evaluate(int epoch, BackwardTransform& transform);
   std::string choose_plan(const std::vector<int32_t>& targets, int layers);
   void refresh_history();  // every node's layer outputs, BatchNorm over the whole graph
   // Data parallel: gradients (and `values`, weighted losses) summed over
@@ -100,6 +106,7 @@ class VersionFit {
   const VersionGraph& vg_;
   PinSage model_;
   BackwardTransform transform_;
+  BackwardTransform fallback_{nullptr};
   const AlignmentTarget* align_;
   const TrainConfig& config_;
   std::optional<torch::Tensor> frozen_z_;
