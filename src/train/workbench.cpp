@@ -403,11 +403,12 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
               restore(*model, snapshot(*free.model));
             }
             transform->refit(z_free, target.z_prev);
-            if (s.max_recall_loss > 0) {
+            if (s.max_recall_loss > 0 && transform->learnable()) {
               // The guard's fallback: the post-hoc fit of B_k to this model
               // (as the post-hoc strategy's, same seeds). The pull starts from
               // the closed-form map: from the post-hoc one (its gauge fitted at
               // the full rate) the joint fit's alignment loss stayed 4x higher on synthetic data.
+              // A truncation has nothing to fit: its epoch 0 is the fit's own start.
               fallback = seeded_init(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)),
                                      [&] { return BackwardTransform(s.transform, d_prev, d, s.gauge); });
               VersionFit posthoc(vg, nullptr, fallback, &target, config,
@@ -519,7 +520,7 @@ std::vector<StrategyResult> Workbench::Impl::run_all(const std::vector<StrategyS
     double c = 0;
     for (int k = 1; k < K; ++k) {
       if (s.fitting == Fitting::Joint || s.init == ModelInit::Previous)
-        c += version_cost(k, s.uses_m0_architecture());
+        c += version_cost(k, s.uses_m0_architecture()) * (s.max_recall_loss > 0 ? 1.25 : 1.0);  // + its post-hoc fit
       else if (s.fitting == Fitting::PostHoc)
         c += 0.25 * version_cost(k, false);  // measured: a post-hoc fit costs a quarter of a model's
     }

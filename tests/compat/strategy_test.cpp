@@ -89,6 +89,12 @@ TEST(Strategy, NewPartsParse) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("needs warm"), std::string::npos) << e.what();
   }
+  try {
+    parse_strategy("posthoc-lin-mloss@max-recall-loss=1");
+    FAIL() << "a post-hoc guard parsed";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("apply to joint fits"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -196,7 +196,7 @@ TEST(Workbench, RecallGuardKeepsRecallAndNeverAlignsWorseThanPostHoc) {
   test::TempDir dir;
   const std::vector<StrategyResult> results =
       s.run_each(dir, {"no-bc", "posthoc-lin-mloss-gauge-anchor", "joint-lin-mloss-warm-gauge-anchor@max-recall-loss=1",
-                       "joint-lin-mloss-warm-gauge-anchor"});
+                       "joint-lin-mloss-warm-gauge-anchor", "joint-notrans-sloss-warm@max-recall-loss=1"});
   const auto& nobc = results[0].versions;
   const auto& posthoc = results[1].versions;
   const auto& guarded = results[2].versions;
@@ -215,6 +215,9 @@ TEST(Workbench, RecallGuardKeepsRecallAndNeverAlignsWorseThanPostHoc) {
     EXPECT_LE(guarded[k].fit.alignment, start.alignment) << "version " << k;
   }
   EXPECT_NEAR(guarded[1].fit.curve.front().alignment, posthoc[1].fit.alignment, 1e-6 * posthoc[1].fit.alignment);
+  // A truncation has no post-hoc fit: its epoch 0 is no-bc's model and map.
+  for (size_t k = 1; k < guarded.size(); ++k)
+    EXPECT_GE(results[4].versions[k].fit.recall.at(50), 0.99 * nobc[k].fit.recall.at(50)) << "version " << k;
 }
 
 // A run is staged in RUN/.partial and moved in when complete: the user's

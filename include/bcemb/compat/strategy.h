@@ -82,7 +82,7 @@ struct StrategySpec {
   bool needs_unconstrained() const {
     return init == ModelInit::Unconstrained || distill || max_intended_loss > 0 || max_recall_loss > 0;
   }
-  bool constrained() const { return max_alignment > 0 || max_intended_loss > 0; }
+  bool constrained() const { return max_alignment > 0 || max_intended_loss > 0 || max_recall_loss > 0; }
   std::string describe() const;
 };
 
