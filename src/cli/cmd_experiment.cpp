@@ -74,6 +74,7 @@ void register_experiment(CLI::App& app) {
   auto max_align = std::make_shared<std::string>();
   auto max_intended = std::make_shared<std::string>();
   auto max_recall = std::make_shared<std::string>();
+  auto max_mean_recall = std::make_shared<std::string>();
   sdata->add(sweep);
   strain->add(sweep);
   strain->add_seeds(sweep);
@@ -85,11 +86,14 @@ void register_experiment(CLI::App& app) {
   sweep->add_option("--max-alignment", *max_align, "alignment-loss bounds to try");
   sweep->add_option("--max-intended-loss", *max_intended, "task-loss bounds to try (percent)");
   sweep->add_option("--max-recall-loss", *max_recall, "recall guards to try (percent; warm strategies)");
+  sweep->add_option("--max-mean-recall-loss", *max_mean_recall,
+                    "recall budgets (guards on the mean over versions) to try (percent; warm strategies)");
   sweep->callback([=] {
     std::vector<std::string> settings;
     for (const auto& [key, list] : {std::make_pair("lambda", *lambdas), std::make_pair("max-alignment", *max_align),
                                     std::make_pair("max-intended-loss", *max_intended),
-                                    std::make_pair("max-recall-loss", *max_recall)})
+                                    std::make_pair("max-recall-loss", *max_recall),
+                                    std::make_pair("max-mean-recall-loss", *max_mean_recall)})
       if (!list.empty())
         for (const double v : parse_double_list(list, std::string("--") + key)) {
           std::ostringstream ss;

@@ -25,6 +25,7 @@ void register_train(CLI::App& app) {
   auto max_alignment = std::make_shared<double>(0);
   auto max_intended = std::make_shared<double>(0);
   auto max_recall = std::make_shared<double>(0);
+  auto max_mean_recall = std::make_shared<double>(0);
   cmd->add_option("--strategy", *strategy, "update strategy: " + strategy_grammar())->capture_default_str();
   cmd->add_option("--max-alignment", *max_alignment,
                   "instead of --lambda: keep the alignment loss <= this (a Lagrange multiplier sets lambda)");
@@ -33,6 +34,9 @@ void register_train(CLI::App& app) {
   cmd->add_option("--max-recall-loss", *max_recall,
                   "warm strategies: keep the most aligned of the post-hoc fit and the epochs whose recall is within "
                   "this percent of the unconstrained model's");
+  cmd->add_option("--max-mean-recall-loss", *max_mean_recall,
+                  "warm strategies: as --max-recall-loss, on the mean over versions of the recall loss (a budget "
+                  "spent version by version)");
   cmd->add_option("--out", *out, "run directory")->required();
   cmd->add_option("--cache", *cache, "folder to keep shared models (version 0, from-scratch models) between runs");
   cmd->add_flag("--force", *force, "retrain even if --out holds a complete run");
@@ -41,6 +45,7 @@ void register_train(CLI::App& app) {
     if (*max_alignment > 0) name += "@max-alignment=" + std::to_string(*max_alignment);
     if (*max_intended > 0) name += "@max-intended-loss=" + std::to_string(*max_intended);
     if (*max_recall > 0) name += "@max-recall-loss=" + std::to_string(*max_recall);
+    if (*max_mean_recall > 0) name += "@max-mean-recall-loss=" + std::to_string(*max_mean_recall);
     const StrategySpec spec = parse_strategy(name);
     const TrainConfig config = train->resolve();
     const Dataset ds = data->load_dataset();

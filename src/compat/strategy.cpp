@@ -18,7 +18,7 @@ const std::string& strategy_grammar() {
   static const std::string g =
       "fix-m0 | finetune-m0 | no-bc | bc-aligner | "
       "<joint|posthoc>-<lin|ortho|notrans>-<sloss|mloss>[-warm][-distill][-refit][-gauge][-anchor]"
-      "[@lambda=X][@max-alignment=A][@max-intended-loss=P][@max-recall-loss=P]";
+      "[@lambda=X][@max-alignment=A][@max-intended-loss=P][@max-recall-loss=P][@max-mean-recall-loss=P]";
   return g;
 }
 
@@ -64,8 +64,11 @@ StrategySpec parse_strategy(const std::string& raw) {
       s.max_intended_loss = positive_setting(raw, key, value);
     } else if (key == "max-recall-loss") {
       s.max_recall_loss = positive_setting(raw, key, value);
+    } else if (key == "max-mean-recall-loss") {
+      s.max_mean_recall_loss = positive_setting(raw, key, value);
     } else {
-      unknown(raw, "unknown setting '" + key + "' (lambda, max-alignment, max-intended-loss, max-recall-loss)");
+      unknown(raw, "unknown setting '" + key +
+                       "' (lambda, max-alignment, max-intended-loss, max-recall-loss, max-mean-recall-loss)");
     }
     s.name += "@" + at[i];
   }
@@ -105,10 +108,10 @@ StrategySpec parse_strategy(const std::string& raw) {
   if (s.gauge && !learnable) unknown(raw, "gauge needs a learnable transform (lin or ortho)");
   if (s.anchor && s.loss != AlignmentLoss::MultiStep)
     unknown(raw, "anchor re-aims the version-0 term of the multi-step loss: it needs mloss");
-  if ((s.max_alignment > 0) + (s.max_intended_loss > 0) + (s.max_recall_loss > 0) > 1)
-    unknown(raw, "give one bound: max-alignment, max-intended-loss or max-recall-loss");
-  if (s.max_recall_loss > 0 && s.init != ModelInit::Unconstrained)
-    unknown(raw, "max-recall-loss keeps the warm start as a candidate: it needs warm");
+  if ((s.max_alignment > 0) + (s.max_intended_loss > 0) + (s.max_recall_loss > 0) + (s.max_mean_recall_loss > 0) > 1)
+    unknown(raw, "give one bound: max-alignment, max-intended-loss, max-recall-loss or max-mean-recall-loss");
+  if (s.guarded() && s.init != ModelInit::Unconstrained)
+    unknown(raw, "the recall guards keep the warm start as a candidate: they need warm");
   return s;
 }
 
@@ -130,6 +133,9 @@ std::string StrategySpec::describe() const {
   if (max_recall_loss > 0)
     ss << ", keeps the most aligned of the post-hoc fit and the epochs within " << max_recall_loss
        << "% of the unconstrained model's recall";
+  if (max_mean_recall_loss > 0)
+    ss << ", keeps the most aligned of the post-hoc fit and the epochs that keep the mean recall loss over versions"
+       << " within " << max_mean_recall_loss << "% of the unconstrained models' (spent version by version)";
   return ss.str();
 }
 

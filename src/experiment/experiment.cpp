@@ -724,7 +724,8 @@ nlohmann::json run_experiment_seeds(const Dataset& ds, const SliceSpec& slices, 
 nlohmann::json run_sweep(const Dataset& ds, const SliceSpec& slices, const TrainConfig& train,
                          const ExperimentConfig& config, const std::vector<uint64_t>& seeds, const std::string& base,
                          const std::vector<std::string>& settings, const std::string& out) {
-  if (settings.empty()) throw Error("sweep: give the settings to sweep (--lambda, --max-alignment, --max-intended-loss or --max-recall-loss)");
+  if (settings.empty()) throw Error("sweep: give the settings to sweep (--lambda, --max-alignment, --max-intended-loss, --max-recall-loss or "
+                                    "--max-mean-recall-loss)");
   ExperimentConfig cfg = config;
   if (cfg.strategies.empty()) cfg.strategies = paper_strategies();
   for (const auto& setting : settings) cfg.strategies.push_back(parse_strategy(base + "@" + setting).name);

@@ -261,14 +261,15 @@ void VersionFit::update_lambda(double alignment, double task) {
 
 double VersionFit::selection_score(const CurvePoint& p) const {
   if (!trains_model()) return -p.alignment;  // post hoc: the best map
-  const double recall_bound = align_ != nullptr ? std::max(align_->max_intended_loss, align_->max_recall_loss) : 0.0;
-  if (!aligned() || (align_->max_alignment <= 0 && recall_bound <= 0)) return p.recall;
+  if (!aligned() || (align_->max_alignment <= 0 && align_->max_intended_loss <= 0 && !align_->recall_guard))
+    return p.recall;
   // Bounded fits: epochs that keep the bound rank first (scores above 2),
   // by recall (alignment bound) or by alignment (recall within P% of the
   // unconstrained model's); the others by how close they come.
   if (align_->max_alignment > 0)
     return p.alignment <= align_->max_alignment ? 2.0 + p.recall : -p.alignment;
-  const double floor = (1.0 - recall_bound / 100.0) * align_->reference_recall;
+  const double loss = align_->recall_guard ? align_->max_recall_loss : align_->max_intended_loss;
+  const double floor = (1.0 - loss / 100.0) * align_->reference_recall;
   return p.recall >= floor ? 2.0 + 1.0 / (1.0 + p.alignment) : p.recall;
 }
 
@@ -396,7 +397,7 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     if (trains_model()) best_model = snapshot(*model_);
     if (transform) best_transform = snapshot(*transform);
   };
-  if (trains_model() && aligned() && align_->max_recall_loss > 0) {
+  if (trains_model() && aligned() && align_->recall_guard) {
     // The recall guard's fallback as epoch 0: the starting model with the fallback transform.
     BackwardTransform& start_transform = fallback_ ? fallback_ : transform_;
     const CurvePoint start = evaluate(0, start_transform);

@@ -112,6 +112,21 @@ struct Workbench::Impl {
 
   int posthoc_epochs() const { return config.posthoc_epochs > 0 ? config.posthoc_epochs : config.epochs; }
 
+  // B_k (and G_k) fitted to M_k's frozen embeddings z: a post-hoc
+  // strategy's fit, and the recall guard's fallback (the same seeds, so the
+  // two are the same map). Returns the map and its alignment loss.
+  std::pair<BackwardTransform, double> fit_posthoc(const StrategySpec& s, const VersionGraph& vg,
+                                                   const AlignmentTarget& target, torch::Tensor z, int k,
+                                                   const std::string& label) {
+    const int64_t d_prev = config.model_for(k - 1).dim, d = config.model_for(k).dim;
+    BackwardTransform transform = seeded_init(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)),
+                                              [&] { return BackwardTransform(s.transform, d_prev, d, s.gauge); });
+    VersionFit f(vg, nullptr, transform, &target, config, Rng::mix(config.seed, 400 + static_cast<uint64_t>(k)),
+                 std::move(z));
+    const FitResult r = f.run(posthoc_epochs(), label + " B");
+    return {transform, r.alignment};
+  }
+
   // Cached shared models: <cache>/<name>.pt + <name>.json (with the fingerprint).
   // A data-parallel job trains everything: ranks need not share a file
   // system, and one rank reusing a model another trains would stall both.
@@ -265,6 +280,7 @@ struct Workbench::Impl {
     t.lambda = s.lambda;
     t.max_alignment = s.max_alignment;
     t.max_intended_loss = s.max_intended_loss;
+    t.recall_guard = s.guarded();
     t.max_recall_loss = s.max_recall_loss;
     t.refit = s.refit;
     return t;
@@ -328,6 +344,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
   log_line("[" + s.name + "] " + s.describe());
 
   TransformChain chain(config.model_for(0).dim);
+  double recall_spent = 0;  // @max-mean-recall-loss: the recall loss of versions 1..k-1, percent, summed
   std::vector<torch::Tensor> own_steps;  // B_1 .. B_{k-1} of this strategy
   PinSage prev{nullptr};
   bool prev_shared = false;
@@ -367,13 +384,9 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
         shared = true;
         fit = t.fit;
         if (s.fitting == Fitting::PostHoc) {
-          BackwardTransform transform = seeded_init(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)),
-                                                    [&] { return BackwardTransform(s.transform, d_prev, d, s.gauge); });
-          AlignmentTarget target = alignment_target(s, prev, prev_shared, prev_gauge, k, own_steps);
-          VersionFit f(vg, nullptr, transform, &target, config, Rng::mix(config.seed, 400 + static_cast<uint64_t>(k)),
-                       embed(model, vg, true));
-          const FitResult posthoc = f.run(posthoc_epochs(), label + " B");
-          fit.alignment = posthoc.alignment;
+          const AlignmentTarget target = alignment_target(s, prev, prev_shared, prev_gauge, k, own_steps);
+          BackwardTransform transform{nullptr};
+          std::tie(transform, fit.alignment) = fit_posthoc(s, vg, target, embed(model, vg, true), k, label);
           b = transform->to_matrix();
           gauge = transform->gauge();
         } else {
@@ -394,6 +407,14 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
               free.fit.best_epoch <= static_cast<int>(free.fit.task_loss.size()))
             target.reference_task_loss = {free.fit.task_loss[static_cast<size_t>(free.fit.best_epoch - 1)]};
           for (const auto& p : free.fit.curve) target.reference_recall = std::max(target.reference_recall, p.recall);
+          if (s.max_mean_recall_loss > 0) {
+            // What versions 1..k may lose in all, less what 1..k-1 lost: the
+            // mean over versions stays within the budget (a gain adds to it).
+            target.max_recall_loss = s.max_mean_recall_loss * k - recall_spent;
+            std::ostringstream msg;
+            msg << "[" << s.name << "] version " << k << ": recall budget " << target.max_recall_loss << "%";
+            log_line(msg.str());
+          }
           const torch::Tensor z_free = embed(free.model, vg, true);
           if (s.distill) target.distill_z = z_free;
           if (s.init == ModelInit::Unconstrained) {
@@ -403,23 +424,23 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
               restore(*model, snapshot(*free.model));
             }
             transform->refit(z_free, target.z_prev);
-            if (s.max_recall_loss > 0 && transform->learnable()) {
+            if (s.guarded() && transform->learnable()) {
               // The guard's fallback: the post-hoc fit of B_k to this model
               // (as the post-hoc strategy's, same seeds). The pull starts from
               // the closed-form map: from the post-hoc one (its gauge fitted at
               // the full rate) the joint fit's alignment loss stayed 4x higher on synthetic data.
               // A truncation has nothing to fit: its epoch 0 is the fit's own start.
-              fallback = seeded_init(Rng::mix(config.seed, 500 + static_cast<uint64_t>(k)),
-                                     [&] { return BackwardTransform(s.transform, d_prev, d, s.gauge); });
-              VersionFit posthoc(vg, nullptr, fallback, &target, config,
-                                 Rng::mix(config.seed, 400 + static_cast<uint64_t>(k)), z_free);
-              posthoc.run(posthoc_epochs(), label + " B");
+              fallback = fit_posthoc(s, vg, target, z_free, k, label).first;
             }
           }
         }
         VersionFit f(vg, model, transform, &target, config, Rng::mix(config.seed, 200 + static_cast<uint64_t>(k)));
         if (fallback) f.set_fallback(fallback);
         fit = f.run(config.epochs, label);
+        if (s.max_mean_recall_loss > 0) {  // spent as the experiment reports it: Recall@K against no-bc's
+          const double base = get_nobc(k).fit.recall.at(config.primary_k);
+          if (base > 0) recall_spent += (base - fit.recall.at(config.primary_k)) / base * 100.0;
+        }
         b = transform->to_matrix();
         gauge = transform->gauge();
       }
@@ -516,13 +537,14 @@ std::vector<StrategyResult> Workbench::Impl::run_all(const std::vector<StrategyS
     const ModelSpec m = config.model_for(m0_arch ? 0 : k);
     return static_cast<double>(versions[static_cast<size_t>(k)].end_train) * static_cast<double>(m.dim) * m.layers;
   };
+  constexpr double kPosthocCost = 0.25;  // measured: a post-hoc fit costs a quarter of a model's
   auto strategy_cost = [&](const StrategySpec& s) {
     double c = 0;
     for (int k = 1; k < K; ++k) {
       if (s.fitting == Fitting::Joint || s.init == ModelInit::Previous)
-        c += version_cost(k, s.uses_m0_architecture()) * (s.max_recall_loss > 0 ? 1.25 : 1.0);  // + its post-hoc fit
+        c += version_cost(k, s.uses_m0_architecture()) * (1.0 + (s.guarded() ? kPosthocCost : 0.0));  // + its fallback
       else if (s.fitting == Fitting::PostHoc)
-        c += 0.25 * version_cost(k, false);  // measured: a post-hoc fit costs a quarter of a model's
+        c += kPosthocCost * version_cost(k, false);
     }
     return c;
   };

@@ -33,7 +33,9 @@ TEST(Strategy, MisspeltPartsNameThePartAndListTheGrammar) {
                           "joint-notrans-sloss-gauge", "posthoc-lin-sloss-gage", "joint-lin-sloss-anchor",
                           "posthoc-lin-mloss-ancor", "joint-lin-mloss@max-recall-loss=1",
                           "joint-lin-mloss-warm@max-recall-loss=1@max-intended-loss=1",
-                          "joint-lin-mloss-warm@max-recall-loss=0"}) {
+                          "joint-lin-mloss-warm@max-recall-loss=0", "joint-lin-mloss@max-mean-recall-loss=1",
+                          "joint-lin-mloss-warm@max-recall-loss=1@max-mean-recall-loss=1",
+                          "joint-lin-mloss-warm@max-mean-recall-loss=-1"}) {
     try {
       parse_strategy(bad);
       FAIL() << bad << " parsed";
@@ -83,11 +85,17 @@ TEST(Strategy, NewPartsParse) {
   const StrategySpec guard = parse_strategy("joint-lin-mloss-warm-gauge-anchor@max-recall-loss=1");
   EXPECT_DOUBLE_EQ(guard.max_recall_loss, 1.0);
   EXPECT_TRUE(guard.needs_unconstrained());
+  EXPECT_TRUE(guard.guarded());
+  const StrategySpec budget = parse_strategy("joint-lin-mloss-warm-gauge-anchor@max-mean-recall-loss=2");
+  EXPECT_DOUBLE_EQ(budget.max_mean_recall_loss, 2.0);
+  EXPECT_DOUBLE_EQ(budget.max_recall_loss, 0.0);
+  EXPECT_TRUE(budget.guarded() && budget.constrained() && budget.needs_unconstrained());
+  EXPECT_FALSE(parse_strategy("joint-lin-mloss-warm-gauge-anchor").guarded());
   try {
     parse_strategy("joint-lin-mloss@max-recall-loss=1");
     FAIL() << "a guard without warm parsed";
   } catch (const Error& e) {
-    EXPECT_NE(std::string(e.what()).find("needs warm"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("need warm"), std::string::npos) << e.what();
   }
   try {
     parse_strategy("posthoc-lin-mloss@max-recall-loss=1");

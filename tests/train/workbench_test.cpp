@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <limits>
 
 #include "bcemb/compat/composition.h"
 #include "bcemb/compat/transform.h"
@@ -218,6 +219,43 @@ TEST(Workbench, RecallGuardKeepsRecallAndNeverAlignsWorseThanPostHoc) {
   // A truncation has no post-hoc fit: its epoch 0 is no-bc's model and map.
   for (size_t k = 1; k < guarded.size(); ++k)
     EXPECT_GE(results[4].versions[k].fit.recall.at(50), 0.99 * nobc[k].fit.recall.at(50)) << "version " << k;
+}
+
+// The recall budget: version k may lose P k percent of recall in all, less
+// what versions 1..k-1 lost, so the mean loss over versions (the reported
+// intended degradation) stays within P. Each version keeps the most aligned
+// candidate (epoch 0 or an epoch after the warm-up) within its share;
+// version 1's share is P, so there it is the per-version guard. (Seed 3:
+// version 1 leaves part of its share, and with it version 2 keeps a joint
+// epoch where the per-version guard falls back to the post-hoc fit.)
+TEST(Workbench, RecallBudgetKeepsTheMeanLossAndSpendsWhatEarlierVersionsLeft) {
+  Small s;
+  s.train.seed = 3;
+  test::TempDir dir;
+  const double P = 3;
+  const std::vector<StrategyResult> results =
+      s.run_each(dir, {"no-bc", "joint-lin-mloss-warm-gauge-anchor@max-mean-recall-loss=3",
+                       "joint-lin-mloss-warm-gauge-anchor@max-recall-loss=3"});
+  const auto& nobc = results[0].versions;
+  const auto& budget = results[1].versions;
+  const auto& guard = results[2].versions;
+  EXPECT_DOUBLE_EQ(budget[1].alignment_error, guard[1].alignment_error);
+  double spent = 0;
+  for (size_t k = 1; k < budget.size(); ++k) {
+    double reference = 0;
+    for (const auto& p : nobc[k].fit.curve) reference = std::max(reference, p.recall);
+    const double floor = (1.0 - (P * static_cast<double>(k) - spent) / 100.0) * reference;
+    double expected = std::numeric_limits<double>::infinity();
+    for (const auto& p : budget[k].fit.curve)
+      if ((p.epoch == 0 || p.epoch > s.train.warmup_epochs) && p.recall >= floor) expected = std::min(expected, p.alignment);
+    EXPECT_DOUBLE_EQ(budget[k].fit.alignment, expected) << "version " << k << ", floor " << floor;
+    const double base = nobc[k].fit.recall.at(50);
+    spent += (base - budget[k].fit.recall.at(50)) / base * 100.0;
+    EXPECT_LE(spent, P * static_cast<double>(k) + 1e-9) << "version " << k;
+  }
+  EXPECT_GT(budget[2].fit.best_epoch, 0) << "version 1's unspent share lets version 2 keep a joint epoch";
+  EXPECT_EQ(guard[2].fit.best_epoch, 0);
+  EXPECT_LT(budget[2].fit.alignment, guard[2].fit.alignment);
 }
 
 // A run is staged in RUN/.partial and moved in when complete: the user's

@@ -74,15 +74,21 @@ struct StrategySpec {
   double max_alignment = 0;       // > 0: the alignment-loss bound
   double max_intended_loss = 0;   // > 0: the task-loss bound, percent over the unconstrained model's
   double max_recall_loss = 0;     // > 0: the recall guard, percent under the unconstrained model's
+  // > 0: the recall budget, the guard on the mean over versions 1..K-1 of
+  // that percent (what the experiment reports as intended degradation),
+  // spent version by version: version k may lose P k minus what 1..k-1 lost.
+  double max_mean_recall_loss = 0;
 
   bool uses_m0_architecture() const { return init == ModelInit::Reuse || init == ModelInit::Previous; }
   // M_k trained from scratch with BPR alone: the same model as no-bc's, so it can be shared.
   bool model_is_nobc() const { return init == ModelInit::Scratch && fitting != Fitting::Joint; }
   // Needs the unconstrained M_k of the same version (warm start, distillation, task-loss bound).
   bool needs_unconstrained() const {
-    return init == ModelInit::Unconstrained || distill || max_intended_loss > 0 || max_recall_loss > 0;
+    return init == ModelInit::Unconstrained || distill || max_intended_loss > 0 || guarded();
   }
-  bool constrained() const { return max_alignment > 0 || max_intended_loss > 0 || max_recall_loss > 0; }
+  // A recall guard (per version or on the mean): the fit keeps a post-hoc fallback as epoch 0.
+  bool guarded() const { return max_recall_loss > 0 || max_mean_recall_loss > 0; }
+  bool constrained() const { return max_alignment > 0 || max_intended_loss > 0 || guarded(); }
   std::string describe() const;
 };
 
