@@ -20,6 +20,13 @@ double RecallResult::at(int k) const {
   return it->second;
 }
 
+double standard_error(double sum, double sum_sq, int64_t n) {
+  if (n < 2) return 0.0;
+  const double m = sum / static_cast<double>(n);
+  const double var = std::max(0.0, (sum_sq - static_cast<double>(n) * m * m) / static_cast<double>(n - 1));
+  return std::sqrt(var / static_cast<double>(n));
+}
+
 namespace {
 
 constexpr int64_t kUserBlock = 256;
@@ -126,8 +133,8 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
   const auto kmax = static_cast<size_t>(std::min<int64_t>(sorted_ks.back(), num_items));
   RecallResult res;
   res.users = static_cast<int64_t>(users.size());
-  std::map<int, double> sum;
-  for (const int k : ks) sum[k] = 0.0;
+  std::map<int, double> sum, sum_sq;
+  for (const int k : ks) sum[k] = sum_sq[k] = 0.0;
   std::vector<float> ublock, scores(static_cast<size_t>(kUserBlock * kItemBlock));
   const auto scan = cpu_has_avx2_fma() ? next_above_avx2 : next_above;
   std::vector<TopK> top(static_cast<size_t>(kUserBlock), TopK(kmax));
@@ -161,17 +168,22 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
       const auto& t = truth[users[start + r]];
       int hits = 0;
       size_t next_k = 0;
+      auto add = [&](int k) {
+        const double r = static_cast<double>(hits) / static_cast<double>(t.size());
+        sum[k] += r;
+        sum_sq[k] += r * r;
+      };
       for (size_t pos = 0; pos < ranked.size(); ++pos) {
         if (std::binary_search(t.begin(), t.end(), ranked[pos].item)) ++hits;
-        while (next_k < sorted_ks.size() && static_cast<size_t>(sorted_ks[next_k]) == pos + 1) {
-          sum[sorted_ks[next_k]] += static_cast<double>(hits) / static_cast<double>(t.size());
-          ++next_k;
-        }
+        while (next_k < sorted_ks.size() && static_cast<size_t>(sorted_ks[next_k]) == pos + 1) add(sorted_ks[next_k++]);
       }
-      for (; next_k < sorted_ks.size(); ++next_k) sum[sorted_ks[next_k]] += static_cast<double>(hits) / t.size();
+      for (; next_k < sorted_ks.size(); ++next_k) add(sorted_ks[next_k]);
     }
   }
-  for (const int k : ks) res.recall[k] = users.empty() ? 0.0 : sum[k] / static_cast<double>(users.size());
+  for (const int k : ks) {
+    res.recall[k] = users.empty() ? 0.0 : sum[k] / static_cast<double>(users.size());
+    res.se[k] = standard_error(sum[k], sum_sq[k], res.users);
+  }
   return res;
 }
 

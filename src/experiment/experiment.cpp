@@ -340,6 +340,27 @@ double mean_of(const std::vector<double>& v) {
 
 nlohmann::json num(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
 
+// What one evaluation's noise is next to the intended numbers: no-bc's
+// Recall@K per version 1..K-1 with its standard error over the validation
+// users, relative to its value. JSON arrays (null where unknown); empty when
+// any is unknown (metrics written before the error was recorded).
+std::string noise_note(const nlohmann::json& recall, const nlohmann::json& se, const nlohmann::json& users, int k) {
+  std::string pct, counts;
+  for (size_t v = 1; v < recall.size(); ++v) {
+    if (!recall[v].is_number() || v >= se.size() || !se[v].is_number() || recall[v].get<double>() <= 0) return "";
+    pct += (pct.empty() ? "" : ", ") + fmt(100.0 * se[v].get<double>() / recall[v].get<double>(), 0);
+    if (v < users.size() && users[v].is_number())
+      counts += (counts.empty() ? "" : ", ") + std::to_string(static_cast<int64_t>(users[v].get<double>()));
+  }
+  if (pct.empty()) return "";
+  const std::string at = recall.size() == 2 ? "version 1" : "versions 1.." + std::to_string(recall.size() - 1);
+  return "Validation noise: no-bc's Recall@" + std::to_string(k) + " at " + at +
+         (counts.empty() ? "" : " was measured on " + counts + " users, and") + " has a standard error of " + pct +
+         "% of its value (over the users; another draw of as many users would move it that much). Intended "
+         "differences of that size are one evaluation's noise, and each fit keeps its best-scoring epoch, which "
+         "favours fits with more epochs to choose from.\n";
+}
+
 // Per strategy and version: what the three plots show (mean, std over seeds).
 struct PlotRow {
   std::string strategy;
@@ -538,6 +559,7 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
   per_task.header = {"strategy"};
   for (const auto& t : task_names) per_task.header.push_back(t);
   std::map<std::string, std::vector<double>> auc_per_version;  // mean over tasks, per version
+  std::string noise;  // noise_note of no-bc, when it ran
   for (size_t i = 0; i < results.size(); ++i) {
     const std::string& s = results[i].strategy;
     std::vector<double> degs;
@@ -565,6 +587,13 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
     auc_per_version[s] = by_version;
     const double unintended = mean_of(degs);
     const IntendedRow& ir = intended[i];
+    nlohmann::json recall_se = nlohmann::json::array(), val_users = nlohmann::json::array();
+    for (const auto& v : results[i].versions) {
+      const auto it = v.fit.recall.se.find(train.primary_k);
+      recall_se.push_back(it == v.fit.recall.se.end() ? nlohmann::json(nullptr) : nlohmann::json(it->second));
+      val_users.push_back(v.fit.recall.users);
+    }
+    if (s == "no-bc") noise = noise_note(ir.recall, recall_se, val_users, train.primary_k);
     const double sum = ir.degradation_pct + unintended;
     summary.rows.push_back({s, fmt_signed(ir.degradation_pct), fmt_signed(unintended), fmt_signed(sum),
                             fmt(ir.mean_alignment_error, 3)});
@@ -574,6 +603,8 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
                           {"sum_pct", num(sum)},
                           {"alignment_error", num(ir.mean_alignment_error)},
                           {"recall_per_version", ir.recall},
+                          {"recall_se_per_version", recall_se},
+                          {"validation_users_per_version", val_users},
                           {"alignment_error_per_version", ir.alignment_error},
                           {"mean_unintended_auc_per_version", by_version},
                           {"tasks", per},
@@ -585,7 +616,8 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
                    " on each version's next time slice; degradation averaged over versions 1.." +
                    std::to_string(K - 1) + ". Unintended: ROC-AUC of consumers trained once on version 0, per task "
                    "averaged over its evaluated versions, relative to fix-m0, then averaged over tasks. Alignment "
-                   "error: mean L2 distance to fix-m0's embeddings in version 0's space.\n\n## Intended task\n\n" +
+                   "error: mean L2 distance to fix-m0's embeddings in version 0's space.\n\n" + noise +
+                   (noise.empty() ? "" : "\n") + "## Intended task\n\n" +
                    intended_t.to_markdown() + "\n## Unintended tasks: mean ROC-AUC over evaluated versions\n\n" +
                    per_task.to_markdown();
   if (!skipped.empty()) {
@@ -655,7 +687,7 @@ nlohmann::json run_experiment_seeds(const Dataset& ds, const SliceSpec& slices, 
   for (const auto& t : per_seed[0].at("tasks")) task_names.push_back(t.at("task").get<std::string>());
   std::vector<std::string> fields = {"/intended_degradation_pct", "/unintended_degradation_pct", "/sum_pct",
                                      "/alignment_error", "/recall_per_version", "/alignment_error_per_version",
-                                     "/mean_unintended_auc_per_version"};
+                                     "/mean_unintended_auc_per_version", "/recall_se_per_version"};
   for (const auto& t : task_names) {
     fields.push_back("/tasks" + pointer_step(t) + "/mean_auc");
     fields.push_back("/tasks" + pointer_step(t) + "/degradation_vs_fix_m0_pct");
@@ -670,7 +702,15 @@ nlohmann::json run_experiment_seeds(const Dataset& ds, const SliceSpec& slices, 
   per_task.header = {"strategy"};
   for (const auto& t : task_names) per_task.header.push_back(t);
   std::vector<PlotRow> rows;
+  std::string noise;  // no-bc's, from the means over seeds
   for (const auto& a : agg) {
+    if (a.at("strategy") == "no-bc") {
+      nlohmann::json users = nlohmann::json::array();
+      for (const auto& st : per_seed[0].at("strategies"))
+        if (st.at("strategy") == "no-bc") users = st.value("validation_users_per_version", nlohmann::json::array());
+      noise = noise_note(a.at("recall_per_version").at("mean"), a.at("recall_se_per_version").at("mean"), users,
+                         train.primary_k);
+    }
     summary.rows.push_back({a.at("strategy"), cell(a.at("intended_degradation_pct"), 1, true),
                             cell(a.at("unintended_degradation_pct"), 1, true), cell(a.at("sum_pct"), 1, true),
                             cell(a.at("alignment_error"), 3, false)});
@@ -703,7 +743,7 @@ nlohmann::json run_experiment_seeds(const Dataset& ds, const SliceSpec& slices, 
                          "Each cell: mean ± standard deviation over the " + std::to_string(seeds.size()) +
                          " training seeds (each seed's tables: " + seed_dirs[0].get<std::string>() +
                          "/table.md, ...). Definitions as in a single-seed table.\n\n" + summary.to_markdown() +
-                         "\n## Unintended tasks: mean ROC-AUC over evaluated versions\n\n" + per_task.to_markdown();
+                         (noise.empty() ? "" : "\n" + noise) + "\n## Unintended tasks: mean ROC-AUC over evaluated versions\n\n" + per_task.to_markdown();
   write_file_atomic(out + "/table.md", md);
   write_file_atomic(out + "/table.csv", summary.to_csv());
   const nlohmann::json plots = cfg.plots ? write_plots(rows, train.primary_k, out) : nlohmann::json::array();

@@ -18,6 +18,9 @@ nlohmann::json to_json(const VersionMetrics& m) {
   nlohmann::json rec = nlohmann::json::object();
   for (const auto& [k, v] : m.fit.recall.recall) rec["recall@" + std::to_string(k)] = v;
   j["recall"] = rec;
+  nlohmann::json se = nlohmann::json::object();
+  for (const auto& [k, v] : m.fit.recall.se) se["recall@" + std::to_string(k)] = v;
+  j["recall_se"] = se;
   j["eval_users"] = m.fit.recall.users;
   j["best_epoch"] = m.fit.best_epoch;
   j["train_seconds"] = m.fit.train_seconds;
@@ -42,6 +45,8 @@ VersionMetrics version_metrics_from_json(const nlohmann::json& j, const std::str
     m.users = j.at("users").get<int32_t>();
     m.items = j.at("items").get<int32_t>();
     for (const auto& [key, v] : j.at("recall").items()) m.fit.recall.recall[std::stoi(key.substr(7))] = v.get<double>();
+    if (j.contains("recall_se"))  // absent in metrics written before it was recorded
+      for (const auto& [key, v] : j.at("recall_se").items()) m.fit.recall.se[std::stoi(key.substr(7))] = v.get<double>();
     m.fit.recall.users = j.at("eval_users").get<int64_t>();
     m.fit.best_epoch = j.at("best_epoch").get<int>();
     m.fit.train_seconds = j.at("train_seconds").get<double>();

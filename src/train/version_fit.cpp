@@ -94,15 +94,26 @@ RecallResult recall_of(const torch::Tensor& z, const VersionGraph& vg,
   for (const auto& p : val)
     if (p.first % c->world_size() == c->rank()) mine.push_back(p);
   const RecallResult part = recall_at_k(zp, zp + nu * d, nu, vg.graph.num_items(), d, mine, &vg.graph, ks);
+  // Per K: the sum and the sum of squares of the per-user recalls (the
+  // latter from the share's mean and standard error), then the user count.
+  const auto n = static_cast<double>(part.users);
+  const auto nk = static_cast<int64_t>(ks.size());
   std::vector<double> sums;
-  for (const int k : ks) sums.push_back(part.users > 0 ? part.at(k) * static_cast<double>(part.users) : 0.0);
-  sums.push_back(static_cast<double>(part.users));
+  for (const int k : ks) sums.push_back(part.users > 0 ? part.at(k) * n : 0.0);
+  for (const int k : ks) {
+    const double m = part.users > 0 ? part.at(k) : 0.0, se = part.users > 1 ? part.se.at(k) : 0.0;
+    sums.push_back(se * se * n * (n - 1) + n * m * m);
+  }
+  sums.push_back(n);
   auto t = torch::tensor(sums, torch::kDouble);
   c->allreduce_sum(t);
   RecallResult r;
-  r.users = static_cast<int64_t>(t[static_cast<int64_t>(ks.size())].item<double>());
-  for (size_t i = 0; i < ks.size(); ++i)
-    r.recall[ks[i]] = r.users > 0 ? t[static_cast<int64_t>(i)].item<double>() / static_cast<double>(r.users) : 0.0;
+  r.users = static_cast<int64_t>(t[2 * nk].item<double>());
+  for (int64_t i = 0; i < nk; ++i) {
+    const double sum = t[i].item<double>(), sum_sq = t[nk + i].item<double>();
+    r.recall[ks[static_cast<size_t>(i)]] = r.users > 0 ? sum / static_cast<double>(r.users) : 0.0;
+    r.se[ks[static_cast<size_t>(i)]] = standard_error(sum, sum_sq, r.users);
+  }
   return r;
 }
 

@@ -60,6 +60,10 @@ def test_two_ranks_train_what_one_process_trains(tmp_path):
         # a little, by how much depends on the CPU's kernels (AMD EPYC VM:
         # 0.012 of 0.49); a wrong gradient is caught by the parameters.
         assert abs(va["recall"]["recall@50"] - vb["recall"]["recall@50"]) < 0.03
+        # The standard error over users, merged from the ranks' shares of the
+        # users; a share left out or counted twice would move it by ~sqrt(2).
+        se_a, se_b = va["recall_se"]["recall@50"], vb["recall_se"]["recall@50"]
+        assert se_a > 0 and abs(se_a - se_b) < 0.15 * se_a, (se_a, se_b)
     assert not os.path.exists(tmp_path / "two" / ".partial")
 
 
@@ -151,7 +155,9 @@ def test_experiment_runs_as_two_ranks(tmp_path):
                        capture_output=True, text=True, timeout=600)
     assert r.returncode == 0, r.stderr
     assert r.stdout.count("# bcemb experiment") == 1
-    assert os.path.exists(tmp_path / "exp" / "table.md")
+    assert "Validation noise: no-bc's Recall@50 at version 1 was measured on" in open(tmp_path / "exp" / "table.md").read()
+    nobc = [s for s in json.load(open(tmp_path / "exp" / "results.json"))["strategies"] if s["strategy"] == "no-bc"][0]
+    assert all(se > 0 for se in nobc["recall_se_per_version"])
 
 
 def test_launch_shares_the_cores_out(tmp_path):

@@ -29,6 +29,11 @@ TEST(Recall, HandComputedCase) {
   EXPECT_DOUBLE_EQ(r.at(3), 0.75);
   EXPECT_DOUBLE_EQ(r.at(4), 1.0);
   EXPECT_THROW(r.at(50), Error);
+  // Standard error over users: per-user recalls {0, 1} at K 1 (sample std
+  // 0.7071, / sqrt(2) = 0.5), {1/2, 1} at K 2, {1, 1} at K 4.
+  EXPECT_NEAR(r.se.at(1), 0.5, 1e-12);
+  EXPECT_NEAR(r.se.at(2), 0.25, 1e-12);
+  EXPECT_NEAR(r.se.at(4), 0.0, 1e-12);
   // without exclusion u0's top-1 is its training item
   const RecallResult r2 = recall_at_k(users, items, 3, 5, 1, val, nullptr, {2});
   EXPECT_DOUBLE_EQ(r2.at(2), 0.5);  // u0 top2 = i0 i1 -> 0; u1 top2 = i4 i3 -> 1
@@ -82,6 +87,14 @@ TEST(Recall, StreamedEqualsTheDenseComputation) { expect_streamed_equals_dense(3
 
 // Fewer items than K, or than the 2K buffer: nothing is ever cut.
 TEST(Recall, StreamedEqualsTheDenseComputationOnFewItems) { expect_streamed_equals_dense(20, 7, {1, 3, 10}, 5); }
+
+TEST(Recall, StandardErrorOfAMean) {
+  // {1, 2, 3, 4}: mean 2.5, sample variance 5/3, se sqrt(5/12).
+  EXPECT_NEAR(standard_error(10, 30, 4), std::sqrt(5.0 / 12.0), 1e-12);
+  EXPECT_EQ(standard_error(3, 9, 1), 0.0);  // one value: no spread to measure
+  EXPECT_EQ(standard_error(0, 0, 0), 0.0);
+  EXPECT_EQ(standard_error(4, 4, 4), 0.0);  // all equal
+}
 
 TEST(Recall, RejectsANonPositiveK) {
   const float e[] = {1.0f};

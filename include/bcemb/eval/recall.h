@@ -16,9 +16,16 @@ class BipartiteGraph;
 
 struct RecallResult {
   std::map<int, double> recall;  // K -> mean recall
+  // K -> standard error of that mean over the users (sample std / sqrt(users)):
+  // how far another draw of as many users could move it. Absent when unknown
+  // (metrics written before it was recorded).
+  std::map<int, double> se;
   int64_t users = 0;             // users evaluated
   double at(int k) const;
 };
+
+// The standard error of a mean of n values from their sum and sum of squares (0 for n < 2).
+double standard_error(double sum, double sum_sq, int64_t n);
 
 // user_emb: num_users x d, item_emb: num_items x d (row-major float32).
 // val: (user, item) pairs. exclude: training positives (may be null).
