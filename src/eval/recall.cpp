@@ -21,7 +21,7 @@ double RecallResult::at(int k) const {
 }
 
 double standard_error(double sum, double sum_sq, int64_t n) {
-  if (n < 2) return 0.0;
+  if (n < 2) return std::numeric_limits<double>::quiet_NaN();
   const double m = sum / static_cast<double>(n);
   const double var = std::max(0.0, (sum_sq - static_cast<double>(n) * m * m) / static_cast<double>(n - 1));
   return std::sqrt(var / static_cast<double>(n));
@@ -169,9 +169,9 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
       int hits = 0;
       size_t next_k = 0;
       auto add = [&](int k) {
-        const double r = static_cast<double>(hits) / static_cast<double>(t.size());
-        sum[k] += r;
-        sum_sq[k] += r * r;
+        const double rec = static_cast<double>(hits) / static_cast<double>(t.size());
+        sum[k] += rec;
+        sum_sq[k] += rec * rec;
       };
       for (size_t pos = 0; pos < ranked.size(); ++pos) {
         if (std::binary_search(t.begin(), t.end(), ranked[pos].item)) ++hits;

@@ -343,7 +343,8 @@ nlohmann::json num(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : 
 // What one evaluation's noise is next to the intended numbers: no-bc's
 // Recall@K per version 1..K-1 with its standard error over the validation
 // users, relative to its value. JSON arrays (null where unknown); empty when
-// any is unknown (metrics written before the error was recorded).
+// any is unknown (metrics written before the error was recorded, under two
+// users) or a recall is 0 (no relative error).
 std::string noise_note(const nlohmann::json& recall, const nlohmann::json& se, const nlohmann::json& users, int k) {
   std::string pct, counts;
   for (size_t v = 1; v < recall.size(); ++v) {
@@ -590,7 +591,7 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
     nlohmann::json recall_se = nlohmann::json::array(), val_users = nlohmann::json::array();
     for (const auto& v : results[i].versions) {
       const auto it = v.fit.recall.se.find(train.primary_k);
-      recall_se.push_back(it == v.fit.recall.se.end() ? nlohmann::json(nullptr) : nlohmann::json(it->second));
+      recall_se.push_back(it == v.fit.recall.se.end() ? nlohmann::json(nullptr) : num(it->second));
       val_users.push_back(v.fit.recall.users);
     }
     if (s == "no-bc") noise = noise_note(ir.recall, recall_se, val_users, train.primary_k);

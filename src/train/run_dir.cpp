@@ -46,7 +46,8 @@ VersionMetrics version_metrics_from_json(const nlohmann::json& j, const std::str
     m.items = j.at("items").get<int32_t>();
     for (const auto& [key, v] : j.at("recall").items()) m.fit.recall.recall[std::stoi(key.substr(7))] = v.get<double>();
     if (j.contains("recall_se"))  // absent in metrics written before it was recorded
-      for (const auto& [key, v] : j.at("recall_se").items()) m.fit.recall.se[std::stoi(key.substr(7))] = v.get<double>();
+      for (const auto& [key, v] : j.at("recall_se").items())
+        if (v.is_number()) m.fit.recall.se[std::stoi(key.substr(7))] = v.get<double>();  // null: under two users
     m.fit.recall.users = j.at("eval_users").get<int64_t>();
     m.fit.best_epoch = j.at("best_epoch").get<int>();
     m.fit.train_seconds = j.at("train_seconds").get<double>();

@@ -130,6 +130,8 @@ VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform 
     throw Error("a post-hoc fit needs a learnable transform and an alignment target");
   if (trains_model() && !model_) throw Error("no model to train");
   eval_val_ = validation_subset(vg.val, config.eval_users);
+  if (aligned() && align_->max_recall_loss > 0 && !align_->recall_guard)
+    throw Error("max_recall_loss is the recall guard's bound: set recall_guard with it");
   if (aligned()) {
     if (align_->z_prev.is_contiguous()) use_huge_pages(align_->z_prev.data_ptr(), align_->z_prev.nbytes());
     lambda_ = align_->lambda >= 0 ? align_->lambda : config.lambda;

@@ -410,7 +410,10 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
           if (s.max_mean_recall_loss > 0) {
             // What versions 1..k may lose in all, less what 1..k-1 lost: the
             // mean over versions stays within the budget (a gain adds to it).
-            target.max_recall_loss = s.max_mean_recall_loss * k - recall_spent;
+            // Chosen on --eval-users but spent on every user, a version may
+            // overspend by that subset's noise: the next share is then 0,
+            // where the fallback (no-bc's model) still qualifies.
+            target.max_recall_loss = std::max(0.0, s.max_mean_recall_loss * k - recall_spent);
             std::ostringstream msg;
             msg << "[" << s.name << "] version " << k << ": recall budget " << target.max_recall_loss << "%";
             log_line(msg.str());

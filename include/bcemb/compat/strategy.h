@@ -36,6 +36,9 @@
 //                                     validation recall is within P% of that model's
 //                                     (lambda stays fixed): never below post hoc on
 //                                     alignment, nor P% below no-bc on recall
+//                max-mean-recall-loss=P  warm: the same guard on the mean over
+//                                     versions: version k may lose P k% less what
+//                                     versions 1..k-1 lost
 // e.g. joint-ortho-mloss-warm, joint-lin-mloss-distill@max-intended-loss=1, posthoc-lin-sloss-gauge,
 // joint-lin-mloss-gauge-anchor.
 #include <string>

@@ -24,7 +24,8 @@ struct RecallResult {
   double at(int k) const;
 };
 
-// The standard error of a mean of n values from their sum and sum of squares (0 for n < 2).
+// The standard error of a mean of n values from their sum and sum of squares
+// (NaN for n < 2: one value says nothing about the spread).
 double standard_error(double sum, double sum_sq, int64_t n);
 
 // user_emb: num_users x d, item_emb: num_items x d (row-major float32).
