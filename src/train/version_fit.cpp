@@ -130,8 +130,6 @@ VersionFit::VersionFit(const VersionGraph& vg, PinSage model, BackwardTransform 
     throw Error("a post-hoc fit needs a learnable transform and an alignment target");
   if (trains_model() && !model_) throw Error("no model to train");
   eval_val_ = validation_subset(vg.val, config.eval_users);
-  if (aligned() && align_->max_recall_loss > 0 && !align_->recall_guard)
-    throw Error("max_recall_loss is the recall guard's bound: set recall_guard with it");
   if (aligned()) {
     if (align_->z_prev.is_contiguous()) use_huge_pages(align_->z_prev.data_ptr(), align_->z_prev.nbytes());
     lambda_ = align_->lambda >= 0 ? align_->lambda : config.lambda;
@@ -274,14 +272,14 @@ void VersionFit::update_lambda(double alignment, double task) {
 
 double VersionFit::selection_score(const CurvePoint& p) const {
   if (!trains_model()) return -p.alignment;  // post hoc: the best map
-  if (!aligned() || (align_->max_alignment <= 0 && align_->max_intended_loss <= 0 && !align_->recall_guard))
+  if (!aligned() || (align_->max_alignment <= 0 && align_->max_intended_loss <= 0 && !align_->max_recall_loss))
     return p.recall;
   // Bounded fits: epochs that keep the bound rank first (scores above 2),
   // by recall (alignment bound) or by alignment (recall within P% of the
   // unconstrained model's); the others by how close they come.
   if (align_->max_alignment > 0)
     return p.alignment <= align_->max_alignment ? 2.0 + p.recall : -p.alignment;
-  const double loss = align_->recall_guard ? align_->max_recall_loss : align_->max_intended_loss;
+  const double loss = align_->max_recall_loss.value_or(align_->max_intended_loss);
   const double floor = (1.0 - loss / 100.0) * align_->reference_recall;
   return p.recall >= floor ? 2.0 + 1.0 / (1.0 + p.alignment) : p.recall;
 }
@@ -410,7 +408,7 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     if (trains_model()) best_model = snapshot(*model_);
     if (transform) best_transform = snapshot(*transform);
   };
-  if (trains_model() && aligned() && align_->recall_guard) {
+  if (trains_model() && aligned() && align_->max_recall_loss) {
     // The recall guard's fallback as epoch 0: the starting model with the fallback transform.
     BackwardTransform& start_transform = fallback_ ? fallback_ : transform_;
     const CurvePoint start = evaluate(0, start_transform);

@@ -280,8 +280,7 @@ struct Workbench::Impl {
     t.lambda = s.lambda;
     t.max_alignment = s.max_alignment;
     t.max_intended_loss = s.max_intended_loss;
-    t.recall_guard = s.guarded();
-    t.max_recall_loss = s.max_recall_loss;
+    if (s.guarded()) t.max_recall_loss = s.max_recall_loss;  // the budget sets its share per version
     t.refit = s.refit;
     return t;
   }
@@ -385,8 +384,8 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
         fit = t.fit;
         if (s.fitting == Fitting::PostHoc) {
           const AlignmentTarget target = alignment_target(s, prev, prev_shared, prev_gauge, k, own_steps);
-          BackwardTransform transform{nullptr};
-          std::tie(transform, fit.alignment) = fit_posthoc(s, vg, target, embed(model, vg, true), k, label);
+          auto [transform, alignment] = fit_posthoc(s, vg, target, embed(model, vg, true), k, label);
+          fit.alignment = alignment;
           b = transform->to_matrix();
           gauge = transform->gauge();
         } else {
@@ -415,7 +414,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
             // where the fallback (no-bc's model) still qualifies.
             target.max_recall_loss = std::max(0.0, s.max_mean_recall_loss * k - recall_spent);
             std::ostringstream msg;
-            msg << "[" << s.name << "] version " << k << ": recall budget " << target.max_recall_loss << "%";
+            msg << "[" << s.name << "] version " << k << ": recall budget " << *target.max_recall_loss << "%";
             log_line(msg.str());
           }
           const torch::Tensor z_free = embed(free.model, vg, true);

@@ -42,13 +42,12 @@ struct AlignmentTarget {
   double lambda = -1;
   double max_alignment = 0;
   double max_intended_loss = 0;  // percent over reference_task_loss
-  // The recall guard (compat/strategy.h): the fit's starting model (with
-  // VersionFit::set_fallback's transform) is evaluated as epoch 0 and kept
-  // unless a later epoch's recall is within max_recall_loss percent of
-  // reference_recall and it aligns better. The percent may be 0 (only a
-  // candidate as good as the reference qualifies): a spent recall budget.
-  bool recall_guard = false;
-  double max_recall_loss = 0;
+  // The recall guard (compat/strategy.h), when set: the fit's starting model
+  // (with VersionFit::set_fallback's transform) is evaluated as epoch 0 and
+  // kept unless a later epoch's recall is within this percent of
+  // reference_recall and it aligns better. It may be 0 (only a candidate as
+  // good as the reference qualifies): a spent recall budget.
+  std::optional<double> max_recall_loss;
   // The unconstrained M_k's fit: task loss per epoch and best validation
   // recall (for max_intended_loss and max_recall_loss), and its embeddings (distillation).
   std::vector<double> reference_task_loss;
@@ -91,7 +90,7 @@ class VersionFit {
   CurvePoint evaluate(int epoch);   // eval-mode metrics on the whole graph
   // epochs: training epochs; label: progress prefix on stderr.
   FitResult run(int epochs, const std::string& label);
-  // The recall guard's fallback (AlignmentTarget::recall_guard): run()
+  // The recall guard's fallback (AlignmentTarget::max_recall_loss): run()
   // evaluates the starting model with this transform (shaped as the fit's)
   // as epoch 0; without one, with the fit's own starting transform.
   void set_fallback(BackwardTransform fallback) { fallback_ = std::move(fallback); }
