@@ -744,7 +744,8 @@ nlohmann::json run_experiment_seeds(const Dataset& ds, const SliceSpec& slices, 
                          "Each cell: mean ± standard deviation over the " + std::to_string(seeds.size()) +
                          " training seeds (each seed's tables: " + seed_dirs[0].get<std::string>() +
                          "/table.md, ...). Definitions as in a single-seed table.\n\n" + summary.to_markdown() +
-                         (noise.empty() ? "" : "\n" + noise) + "\n## Unintended tasks: mean ROC-AUC over evaluated versions\n\n" + per_task.to_markdown();
+                         (noise.empty() ? "" : "\n" + noise) +
+                         "\n## Unintended tasks: mean ROC-AUC over evaluated versions\n\n" + per_task.to_markdown();
   write_file_atomic(out + "/table.md", md);
   write_file_atomic(out + "/table.csv", summary.to_csv());
   const nlohmann::json plots = cfg.plots ? write_plots(rows, train.primary_k, out) : nlohmann::json::array();

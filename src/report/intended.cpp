@@ -7,6 +7,8 @@
 
 namespace bcemb {
 
+double recall_change_pct(double recall, double nobc_recall) { return (recall - nobc_recall) / nobc_recall * 100.0; }
+
 std::vector<IntendedRow> intended_comparison(const std::vector<StrategyResult>& results, int k) {
   const StrategyResult* nobc = nullptr;
   for (const auto& r : results)
@@ -27,7 +29,7 @@ std::vector<IntendedRow> intended_comparison(const std::vector<StrategyResult>& 
       if (nobc != nullptr) {
         if (nobc->versions.size() != n) throw Error("no-bc and " + r.strategy + " have different version counts");
         const double base = nobc->versions[v].fit.recall.at(k);
-        deg += (rec - base) / base * 100.0;
+        deg += recall_change_pct(rec, base);
       }
     }
     const double later = n > 1 ? static_cast<double>(n - 1) : std::numeric_limits<double>::quiet_NaN();

@@ -15,6 +15,7 @@
 #include "bcemb/dist/collective.h"
 #include "bcemb/eval/alignment_error.h"
 #include "bcemb/io/atomic_file.h"
+#include "bcemb/report/intended.h"
 #include "bcemb/train/version_fit.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/hash.h"
@@ -441,7 +442,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
         fit = f.run(config.epochs, label);
         if (s.max_mean_recall_loss > 0) {  // spent as the experiment reports it: Recall@K against no-bc's
           const double base = get_nobc(k).fit.recall.at(config.primary_k);
-          if (base > 0) recall_spent += (base - fit.recall.at(config.primary_k)) / base * 100.0;
+          if (base > 0) recall_spent -= recall_change_pct(fit.recall.at(config.primary_k), base);
         }
         b = transform->to_matrix();
         gauge = transform->gauge();

@@ -21,6 +21,9 @@ struct IntendedRow {
   double mean_alignment_error = 0;      // over versions >= 1
 };
 
+// One version's intended degradation, percent: (R - R_nobc) / R_nobc * 100.
+double recall_change_pct(double recall, double nobc_recall);
+
 // Needs "no-bc" among the results for the degradation (NaN otherwise).
 std::vector<IntendedRow> intended_comparison(const std::vector<StrategyResult>& results, int k);
 Table intended_table(const std::vector<IntendedRow>& rows, int k);
