@@ -7,7 +7,7 @@ PKGS=(build-essential cmake ccache pkg-config
       libgtest-dev libbenchmark-dev
       python3-numpy python3-torch gnuplot-nox wrk
       pybind11-dev python3-dev python3-pytest python3-sklearn
-      clang libclang-rt-14-dev libgloo-dev)
+      clang libclang-rt-14-dev libomp-dev libgloo-dev)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

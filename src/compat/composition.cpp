@@ -1,8 +1,7 @@
 #include "bcemb/compat/composition.h"
 
-#include <cblas.h>
-
 #include "bcemb/util/error.h"
+#include "bcemb/util/gemm.h"
 
 namespace bcemb {
 
@@ -12,9 +11,9 @@ Matrix matmul(const Matrix& a, const Matrix& b) {
                 std::to_string(b.rows) + "x" + std::to_string(b.cols) + " do not fit");
   Matrix c(a.rows, b.cols);
   if (a.rows == 0 || b.cols == 0) return c;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, static_cast<int>(a.rows), static_cast<int>(b.cols),
-              static_cast<int>(a.cols), 1.0f, a.data.data(), static_cast<int>(a.cols), b.data.data(),
-              static_cast<int>(b.cols), 0.0f, c.data.data(), static_cast<int>(c.cols));
+  // Row-major C = A B is column-major C^T = B^T A^T.
+  sgemm('N', 'N', static_cast<int>(b.cols), static_cast<int>(a.rows), static_cast<int>(a.cols), 1.0f, b.data.data(),
+        static_cast<int>(b.cols), a.data.data(), static_cast<int>(a.cols), 0.0f, c.data.data(), static_cast<int>(c.cols));
   return c;
 }
 
@@ -24,9 +23,9 @@ Matrix matmul_bt(const Matrix& a, const Matrix& b) {
                 std::to_string(b.cols));
   Matrix c(a.rows, b.rows);
   if (a.rows == 0 || b.rows == 0) return c;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(a.rows), static_cast<int>(b.rows),
-              static_cast<int>(a.cols), 1.0f, a.data.data(), static_cast<int>(a.cols), b.data.data(),
-              static_cast<int>(b.cols), 0.0f, c.data.data(), static_cast<int>(c.cols));
+  // Row-major C = A B^T is column-major C^T = B A^T.
+  sgemm('T', 'N', static_cast<int>(b.rows), static_cast<int>(a.rows), static_cast<int>(a.cols), 1.0f, b.data.data(),
+        static_cast<int>(b.cols), a.data.data(), static_cast<int>(a.cols), 0.0f, c.data.data(), static_cast<int>(c.cols));
   return c;
 }
 

@@ -1,6 +1,5 @@
 #include "bcemb/eval/recall.h"
 
-#include <cblas.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -10,6 +9,7 @@
 
 #include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/gemm.h"
 #include "bcemb/util/runtime.h"
 
 namespace bcemb {
@@ -146,9 +146,9 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
     for (auto& t : top) t.clear();
     for (int64_t i0 = 0; i0 < num_items; i0 += kItemBlock) {
       const int64_t m = std::min(kItemBlock, num_items - i0);
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(m),
-                  static_cast<int>(d), 1.0f, ublock.data(), static_cast<int>(d), item_emb + i0 * d, static_cast<int>(d),
-                  0.0f, scores.data(), static_cast<int>(m));
+      // scores (n x m, row-major) = users x items^T, column-major: items x users^T.
+      sgemm('T', 'N', static_cast<int>(m), static_cast<int>(n), static_cast<int>(d), 1.0f, item_emb + i0 * d,
+            static_cast<int>(d), ublock.data(), static_cast<int>(d), 0.0f, scores.data(), static_cast<int>(m));
       for (int64_t r = 0; r < n; ++r) {
         const int32_t u = users[start + r];
         float* s = scores.data() + r * m;

@@ -226,8 +226,9 @@ TEST(Workbench, RecallGuardKeepsRecallAndNeverAlignsWorseThanPostHoc) {
 // intended degradation) stays within P. Each version keeps the most aligned
 // candidate (epoch 0 or an epoch after the warm-up) within its share;
 // version 1's share is P, so there it is the per-version guard. (Seed 3:
-// version 1 leaves part of its share, and with it version 2 keeps a joint
-// epoch where the per-version guard falls back to the post-hoc fit.)
+// version 1 leaves part of its share, and with it version 2 keeps a more
+// aligned joint epoch than the per-version guard can, with OpenBLAS's GEMM
+// and with util/gemm.h's.)
 TEST(Workbench, RecallBudgetKeepsTheMeanLossAndSpendsWhatEarlierVersionsLeft) {
   Small s;
   s.train.seed = 3;
@@ -254,7 +255,6 @@ TEST(Workbench, RecallBudgetKeepsTheMeanLossAndSpendsWhatEarlierVersionsLeft) {
     EXPECT_LE(spent, P * static_cast<double>(k) + 1e-9) << "version " << k;
   }
   EXPECT_GT(budget[2].fit.best_epoch, 0) << "version 1's unspent share lets version 2 keep a joint epoch";
-  EXPECT_EQ(guard[2].fit.best_epoch, 0);
   EXPECT_LT(budget[2].fit.alignment, guard[2].fit.alignment);
 }
 
