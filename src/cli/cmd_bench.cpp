@@ -5,10 +5,13 @@
 #include <cmath>
 #include <iostream>
 
+#include <cblas.h>
 #include <sys/resource.h>
 
 #include "bcemb/compat/composition.h"
 #include "bcemb/train/workbench.h"
+#include "bcemb/util/error.h"
+#include "bcemb/util/gemm.h"
 #include "bcemb/util/gemm_bench.h"
 #include "bcemb/util/rng.h"
 #include "bcemb/util/threads.h"
@@ -71,6 +74,7 @@ void register_bench(CLI::App& app) {
                      {"recall@50", fit.recall.at(50)},
                      {"best_epoch", fit.best_epoch},
                      {"threads", get_threads()},
+                     {"gemm", gemm_kernel()},
                      {"plan", fit.plan},
                      {"peak_rss_mb", peak_rss_mb()},
                      {"target", *target},
@@ -128,6 +132,7 @@ void register_bench(CLI::App& app) {
                                 {"from_dim", *from_dim},
                                 {"to_dim", *to_dim},
                                 {"threads", get_threads()},
+                                {"gemm", gemm_kernel()},
                                 {"transform_s", ours},
                                 {"transform_gflops", flops / ours / 1e9},
                                 {"torch_gemm_s", torch_s},
@@ -135,6 +140,66 @@ void register_bench(CLI::App& app) {
                                 {"ratio", torch_s / ours}}
                      .dump(2)
               << "\n";
+  });
+
+  auto* gm = bench->add_subcommand("gemm", "bcemb's sgemm against OpenBLAS on one layer's three products");
+  auto g_rows = std::make_shared<int64_t>(5000);
+  auto g_dim = std::make_shared<int64_t>(128);
+  auto g_repeats = std::make_shared<int>(20);
+  auto g_threads = std::make_shared<int>(0);
+  gm->add_option("--rows", *g_rows, "rows of the layer's input (nodes in a step)")->capture_default_str();
+  gm->add_option("--dim", *g_dim, "layer width (input and output)")->capture_default_str();
+  gm->add_option("--repeats", *g_repeats, "timed repetitions (median reported)")->capture_default_str();
+  add_threads_flag(gm, *g_threads);
+  gm->callback([=] {
+    apply_threads(*g_threads);
+    if (*g_rows < 1 || *g_dim < 1 || *g_repeats < 1) throw Error("--rows, --dim and --repeats must be positive");
+    const int n = static_cast<int>(*g_rows), d = static_cast<int>(*g_dim);
+    Rng rng(1);
+    auto random = [&](int64_t count) {
+      std::vector<float> v(static_cast<size_t>(count));
+      for (auto& x : v) x = static_cast<float>(rng.normal());
+      return v;
+    };
+    // Row-major x (n x d), w (d x d), y (n x d), as libtorch hands them to
+    // BLAS (column-major, transposed): forward y = x w^T, input gradient
+    // dx = dy w, weight gradient dw = dy^T x.
+    const std::vector<float> x = random(int64_t{n} * d), w = random(int64_t{d} * d), dy = random(int64_t{n} * d);
+    std::vector<float> out(static_cast<size_t>(int64_t{n} * d));
+    struct Product {
+      const char* name;
+      char ta, tb;
+      int m, nn, k;
+      const float *a, *b;
+      int lda, ldb;
+    };
+    const Product products[] = {{"forward", 'T', 'N', d, n, d, w.data(), x.data(), d, d},
+                                {"input_grad", 'N', 'N', d, n, d, w.data(), dy.data(), d, d},
+                                {"weight_grad", 'N', 'T', d, d, n, x.data(), dy.data(), d, d}};
+    nlohmann::json j{{"rows", n}, {"dim", d}, {"threads", get_threads()}, {"gemm", gemm_kernel()}};
+    for (const Product& p : products) {
+      auto median_s = [&](bool ours) {
+        std::vector<double> t;
+        for (int r = 0; r <= *g_repeats; ++r) {  // the first run warms up
+          const auto t0 = std::chrono::steady_clock::now();
+          if (ours)
+            sgemm(p.ta, p.tb, p.m, p.nn, p.k, 1.0f, p.a, p.lda, p.b, p.ldb, 0.0f, out.data(), p.m);
+          else
+            cblas_sgemm(CblasColMajor, p.ta == 'N' ? CblasNoTrans : CblasTrans, p.tb == 'N' ? CblasNoTrans : CblasTrans,
+                        p.m, p.nn, p.k, 1.0f, p.a, p.lda, p.b, p.ldb, 0.0f, out.data(), p.m);
+          if (r > 0) t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+        }
+        std::sort(t.begin(), t.end());
+        return t[t.size() / 2];
+      };
+      const double flops = 2.0 * p.m * p.nn * p.k, ours = median_s(true), blas = median_s(false);
+      j[p.name] = {{"bcemb_s", ours},
+                   {"bcemb_gflops", flops / ours / 1e9},
+                   {"openblas_s", blas},
+                   {"openblas_gflops", flops / blas / 1e9},
+                   {"speedup", blas / ours}};
+    }
+    std::cout << j.dump(2) << "\n";
   });
 }
 
