@@ -1,10 +1,11 @@
 #pragma once
 // Single-precision GEMM with BLAS's sgemm semantics (column-major):
-//   C (m x n) = alpha op(A) op(B) + beta C,  op(X) = X or X^T ('N' or 'T'/'C').
+//   C (m x n) = alpha op(A) op(B) + beta C,  op(X) = X ('N') or X^T ('T').
 //
 // On a CPU whose AVX-512 (F, VL, BW, DQ) the OS enables, the shapes of a GNN
-// or MLP layer (some dimension of at least 16, the others at least 8) run on
-// our own AVX-512 kernel; everything else on OpenBLAS. Debian's OpenBLAS
+// or MLP layer (m at least 16, n and k at least 8) run on our own AVX-512
+// kernel; everything else on OpenBLAS. Arguments are not checked (the
+// sgemm_ entry point in util/blas_override.cpp checks them as BLAS does). Debian's OpenBLAS
 // 0.3.21 runs its AVX2 kernels on CPUs it does not know, such as AMD Zen 5
 // (its own AVX-512 kernels compute wrong results or crash on some of them,
 // so environments pin OPENBLAS_CORETYPE), and layer-sized products take
