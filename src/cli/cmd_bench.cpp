@@ -1,11 +1,9 @@
 // bcemb bench train: time one version's training the way the speed anchor
 // (../shared/bench/reference_pinsage.py) does, and print the same figures.
 #include <algorithm>
-#include <chrono>
 #include <cmath>
 #include <iostream>
 
-#include <cblas.h>
 #include <sys/resource.h>
 
 #include "bcemb/compat/composition.h"
@@ -117,15 +115,8 @@ void register_bench(CLI::App& app) {
     chain.push(random(*to_dim, mid));
     chain.push(random(mid, *from_dim));
     const Matrix z = random(*rows, *from_dim);
-    chain.apply(z, 2, 0);  // warm-up, also fills the cache
-    std::vector<double> t;
-    for (int r = 0; r < *repeats; ++r) {
-      const auto t0 = std::chrono::steady_clock::now();
-      const Matrix out = chain.apply(z, 2, 0);
-      t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-    }
-    std::sort(t.begin(), t.end());
-    const double ours = t[t.size() / 2];
+    Matrix out;  // the warm-up call also fills the cache
+    const double ours = median_seconds(*repeats, [&] { out = chain.apply(z, 2, 0); });
     const double torch_s = torch_gemm_seconds(*rows, *from_dim, *to_dim, *repeats);
     const double flops = 2.0 * static_cast<double>(*rows) * static_cast<double>(*from_dim) * static_cast<double>(*to_dim);
     std::cout << nlohmann::json{{"rows", *rows},
@@ -179,18 +170,10 @@ void register_bench(CLI::App& app) {
     nlohmann::json j{{"rows", n}, {"dim", d}, {"threads", get_threads()}, {"gemm", gemm_kernel()}};
     for (const Product& p : products) {
       auto median_s = [&](bool ours) {
-        std::vector<double> t;
-        for (int r = 0; r <= *g_repeats; ++r) {  // the first run warms up
-          const auto t0 = std::chrono::steady_clock::now();
-          if (ours)
-            sgemm(p.ta, p.tb, p.m, p.nn, p.k, 1.0f, p.a, p.lda, p.b, p.ldb, 0.0f, out.data(), p.m);
-          else
-            cblas_sgemm(CblasColMajor, p.ta == 'N' ? CblasNoTrans : CblasTrans, p.tb == 'N' ? CblasNoTrans : CblasTrans,
-                        p.m, p.nn, p.k, 1.0f, p.a, p.lda, p.b, p.ldb, 0.0f, out.data(), p.m);
-          if (r > 0) t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-        }
-        std::sort(t.begin(), t.end());
-        return t[t.size() / 2];
+        return median_seconds(*g_repeats, [&] {
+          (ours ? sgemm : detail::sgemm_openblas)(p.ta, p.tb, p.m, p.nn, p.k, 1.0f, p.a, p.lda, p.b, p.ldb, 0.0f,
+                                                  out.data(), p.m);
+        });
       };
       const double flops = 2.0 * p.m * p.nn * p.k, ours = median_s(true), blas = median_s(false);
       j[p.name] = {{"bcemb_s", ours},

@@ -150,6 +150,12 @@ void sgemm_avx512(char transa, char transb, int m, int n, int k, float alpha, co
   }
 }
 
+void sgemm_openblas(char transa, char transb, int m, int n, int k, float alpha, const float* a, int lda,
+                    const float* b, int ldb, float beta, float* c, int ldc) {
+  cblas_sgemm(CblasColMajor, is_n(transa) ? CblasNoTrans : CblasTrans, is_n(transb) ? CblasNoTrans : CblasTrans, m, n,
+              k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
 }  // namespace detail
 
 const char* gemm_kernel() { return use_avx512() ? "avx512" : "openblas"; }
@@ -162,8 +168,7 @@ void sgemm(char transa, char transb, int m, int n, int k, float alpha, const flo
     detail::sgemm_avx512(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  cblas_sgemm(CblasColMajor, is_n(transa) ? CblasNoTrans : CblasTrans, is_n(transb) ? CblasNoTrans : CblasTrans, m, n,
-              k, alpha, a, lda, b, ldb, beta, c, ldc);
+  detail::sgemm_openblas(transa, transb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 }  // namespace bcemb

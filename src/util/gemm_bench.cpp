@@ -8,18 +8,23 @@
 
 namespace bcemb {
 
-double torch_gemm_seconds(int64_t rows, int64_t inner, int64_t cols, int repeats) {
-  const auto a = torch::randn({rows, inner});
-  const auto b = torch::randn({cols, inner});
-  auto out = torch::mm(a, b.t());  // warm-up
+double median_seconds(int repeats, const std::function<void()>& run) {
+  run();
   std::vector<double> t;
   for (int r = 0; r < repeats; ++r) {
     const auto t0 = std::chrono::steady_clock::now();
-    out = torch::mm(a, b.t());
+    run();
     t.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
   }
   std::sort(t.begin(), t.end());
   return t[t.size() / 2];
+}
+
+double torch_gemm_seconds(int64_t rows, int64_t inner, int64_t cols, int repeats) {
+  const auto a = torch::randn({rows, inner});
+  const auto b = torch::randn({cols, inner});
+  torch::Tensor out;
+  return median_seconds(repeats, [&] { out = torch::mm(a, b.t()); });
 }
 
 }  // namespace bcemb

@@ -1,4 +1,3 @@
-#include <cblas.h>
 #include <gtest/gtest.h>
 #include <torch/torch.h>
 
@@ -30,8 +29,8 @@ TEST(BlasOverride, TorchMatmulRunsOnBcembSgemm) {
   if (std::string(gemm_kernel()) != "avx512") GTEST_SKIP() << "no AVX-512: both sides ran OpenBLAS";
   // The check tells the two kernels apart: OpenBLAS sums in another order.
   std::vector<float> blas(want.size());
-  cblas_sgemm(CblasColMajor, CblasTrans, CblasNoTrans, out, rows, in, 1.0f, w.data_ptr<float>(), in,
-              x.data_ptr<float>(), in, 0.0f, blas.data(), out);
+  detail::sgemm_openblas('T', 'N', out, rows, in, 1.0f, w.data_ptr<float>(), in, x.data_ptr<float>(), in, 0.0f,
+                         blas.data(), out);
   EXPECT_NE(blas, want);
 }
 

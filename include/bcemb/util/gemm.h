@@ -28,6 +28,10 @@ namespace detail {
 // gemm_kernel() is "avx512". Exposed for tests.
 void sgemm_avx512(char transa, char transb, int m, int n, int k, float alpha, const float* a, int lda, const float* b,
                   int ldb, float beta, float* c, int ldc);
+// OpenBLAS's sgemm, the same arguments: sgemm's fallback, and what tests and
+// benchmarks compare the kernel with.
+void sgemm_openblas(char transa, char transb, int m, int n, int k, float alpha, const float* a, int lda,
+                    const float* b, int ldb, float beta, float* c, int ldc);
 }  // namespace detail
 
 }  // namespace bcemb
