@@ -1,6 +1,7 @@
 #include "bcemb/graph/computation_plan.h"
 
 #include <algorithm>
+#include <array>
 
 #include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/util/error.h"
@@ -48,6 +49,11 @@ PlanBuilder::PlanBuilder(const PlanSource& source)
 
 namespace {
 
+// Plans read rows of the adjacency and of the input matrices at random
+// places, which miss the caches on large graphs: each loop requests the row
+// kAhead rows ahead of the one it reads (its start, then its entries).
+constexpr size_t kAhead = 16;
+
 // Rows `rows` of src.
 SparsePairPtr gather_rows(const CsrMatrix& src, const int32_t* rows, size_t n_rows) {
   CsrMatrix m;
@@ -55,10 +61,17 @@ SparsePairPtr gather_rows(const CsrMatrix& src, const int32_t* rows, size_t n_ro
   m.cols = src.cols;
   m.indptr.reserve(n_rows + 1);
   int64_t nnz = 0;
-  for (size_t i = 0; i < n_rows; ++i) nnz += src.indptr[rows[i] + 1] - src.indptr[rows[i]];
+  for (size_t i = 0; i < n_rows; ++i) {
+    if (i + kAhead < n_rows) __builtin_prefetch(&src.indptr[rows[i + kAhead]]);
+    nnz += src.indptr[rows[i] + 1] - src.indptr[rows[i]];
+  }
   m.indices.reserve(static_cast<size_t>(nnz));
   m.values.reserve(static_cast<size_t>(nnz));
   for (size_t i = 0; i < n_rows; ++i) {
+    if (i + kAhead < n_rows) {
+      __builtin_prefetch(src.indices.data() + src.indptr[rows[i + kAhead]]);
+      __builtin_prefetch(src.values.data() + src.indptr[rows[i + kAhead]]);
+    }
     const int32_t r = rows[i];
     m.indices.insert(m.indices.end(), src.indices.begin() + src.indptr[r], src.indices.begin() + src.indptr[r + 1]);
     m.values.insert(m.values.end(), src.values.begin() + src.indptr[r], src.values.begin() + src.indptr[r + 1]);
@@ -101,16 +114,32 @@ SparsePairPtr PlanBuilder::draw_block(ComputationPlan& p, size_t n_dst, int k, b
     block.indices.push_back(expand ? local_[nb] : nb);
     block.values.push_back(w);
   };
+  // A row's neighbours: all of them, or k at a uniformly random start of the
+  // (shuffled) list, wrapping around, so that each neighbour is drawn with
+  // probability k / deg. The start is drawn kAhead / 2 rows ahead (in row
+  // order, so the draws are those of one row at a time), and its entries
+  // requested then; the row's start was requested kAhead / 2 rows before.
+  std::array<int64_t, kAhead> first{};  // row r's window start in slot r % kAhead
+  auto locate = [&](size_t r) {
+    const int32_t node = p.nodes[r];
+    const int64_t begin = adj.indptr[node], deg = adj.indptr[node + 1] - begin;
+    const int64_t f = k == 0 || deg <= k ? 0 : static_cast<int64_t>(rng.below(static_cast<uint64_t>(deg)));
+    first[r % kAhead] = f;
+    __builtin_prefetch(adj.indices.data() + begin + f);
+    __builtin_prefetch(adj.values.data() + begin + f);
+  };
+  constexpr size_t lead = kAhead / 2;
+  for (size_t r = 0; r < std::min(lead, n_dst); ++r) locate(r);
   for (size_t r = 0; r < n_dst; ++r) {
+    if (r + kAhead < n_dst) __builtin_prefetch(&adj.indptr[p.nodes[r + kAhead]]);
+    if (r + lead < n_dst) locate(r + lead);
     const int32_t node = p.nodes[r];
     const int64_t begin = adj.indptr[node], deg = adj.indptr[node + 1] - begin;
     if (k == 0 || deg <= k) {
       for (int64_t e = begin; e < begin + deg; ++e) take(e, adj.values[e]);
     } else {
-      // k neighbours at a uniformly random start of the (shuffled) list,
-      // wrapping around: each neighbour is drawn with probability k / deg.
-      const auto first = static_cast<int64_t>(rng.below(static_cast<uint64_t>(deg)));
-      for (int64_t j = 0; j < k; ++j) take(begin + (first + j) % deg, 1.0f / static_cast<float>(k));
+      const int64_t f = first[r % kAhead];
+      for (int64_t j = 0; j < k; ++j) take(begin + (f + j) % deg, 1.0f / static_cast<float>(k));
     }
     block.indptr.push_back(block.nnz());
   }

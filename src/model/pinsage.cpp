@@ -24,6 +24,18 @@ PinSageImpl::PinSageImpl(const PinSageConfig& config) : config_(config) {
 
 torch::Tensor PinSageImpl::forward(const ComputationPlan& plan, const std::vector<torch::Tensor>* history,
                                    std::vector<torch::Tensor>* layer_outputs, dist::Collective* sync_bn) {
+  return run(plan, history, layer_outputs, sync_bn, config_.layers);
+}
+
+std::vector<torch::Tensor> PinSageImpl::hidden_outputs(const ComputationPlan& plan) {
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> outputs;
+  if (config_.layers > 1) run(plan, nullptr, &outputs, nullptr, config_.layers - 1);
+  return outputs;
+}
+
+torch::Tensor PinSageImpl::run(const ComputationPlan& plan, const std::vector<torch::Tensor>* history,
+                               std::vector<torch::Tensor>* layer_outputs, dist::Collective* sync_bn, int layers) {
   const int L = config_.layers;
   if (plan.layers() != L)
     throw Error("computation plan has " + std::to_string(plan.layers()) + " layers, model has " + std::to_string(L));
@@ -58,6 +70,7 @@ torch::Tensor PinSageImpl::forward(const ComputationPlan& plan, const std::vecto
   for (int l = 1; l < L; ++l) {
     const torch::Tensor x = h;  // ReLU'd
     if (layer_outputs != nullptr) layer_outputs->push_back(x.detach());
+    if (l == layers) return x;
     if (plan.historical) {
       // The neighbours' mean comes from the kept tables, without gradient:
       // its half of the GEMM is a constant term, x W_self^T + (mean W_neigh^T + b),

@@ -233,8 +233,7 @@ void VersionFit::refresh_history() {
   // own rows; the running statistics are left as the batches made them.
   const auto buffers = snapshot(*model_);
   model_->train();
-  history_.clear();
-  model_->forward(vg_.full_plan(model_->config().layers), nullptr, &history_);
+  history_ = model_->hidden_outputs(vg_.full_plan(model_->config().layers));
   restore(*model_, buffers);
   for (const auto& h : history_)  // read at random rows
     if (h.is_contiguous()) use_huge_pages(h.data_ptr(), h.nbytes());

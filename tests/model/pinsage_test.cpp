@@ -186,6 +186,23 @@ TEST(PinSage, HistoricalPlanWithExactHistoryEqualsTheFullGraphRows) {
   EXPECT_THROW(model->forward(plan), Error);  // no history given
 }
 
+// A historical fit's refresh keeps layers 1..L-1 without computing layer L:
+// the same tables as forward()'s layer outputs, in training mode too.
+TEST(PinSage, HiddenOutputsAreForwardsLayerOutputs) {
+  Fixture f;
+  torch::manual_seed(9);
+  PinSage model(PinSageConfig{8, 3, f.schema.table_rows()});
+  model->train();
+  torch::NoGradGuard no_grad;
+  std::vector<torch::Tensor> expected;
+  model->forward(f.vg->full_plan(3), nullptr, &expected);
+  const auto hidden = model->hidden_outputs(f.vg->full_plan(3));
+  ASSERT_EQ(hidden.size(), 2u);
+  for (size_t l = 0; l < hidden.size(); ++l) EXPECT_TRUE(torch::equal(hidden[l], expected[l])) << "layer " << l + 1;
+  PinSage one_layer(PinSageConfig{8, 1, f.schema.table_rows()});
+  EXPECT_TRUE(one_layer->hidden_outputs(f.vg->full_plan(1)).empty());
+}
+
 TEST(PinSage, PlanWithWrongDepthIsAnError) {
   Fixture f;
   PinSage model(PinSageConfig{4, 2, f.schema.table_rows()});

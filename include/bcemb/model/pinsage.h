@@ -30,6 +30,11 @@ class PinSageImpl : public torch::nn::Module {
   // job's ranks (data-parallel steps on plans that differ per rank).
   torch::Tensor forward(const ComputationPlan& plan, const std::vector<torch::Tensor>* history = nullptr,
                         std::vector<torch::Tensor>* layer_outputs = nullptr, dist::Collective* sync_bn = nullptr);
+  // The plan's ReLU'd outputs of layers 1..L-1 as forward() computes them
+  // (in the current mode), without autograd and without the last layer,
+  // which a historical fit does not keep: over the full plan that layer
+  // reads every edge's row at random, most of a refresh's time on large graphs.
+  std::vector<torch::Tensor> hidden_outputs(const ComputationPlan& plan);
   // Every node's embedding in eval mode without autograd, layer by layer in
   // chunks of rows: memory stays two num_nodes x dim tables plus one chunk,
   // whatever the graph. Equals forward(source.full_plan(layers)) in eval mode
@@ -40,6 +45,9 @@ class PinSageImpl : public torch::nn::Module {
   const PinSageConfig& config() const { return config_; }
 
  private:
+  // forward() up to and including layer `layers` (1..L); its output is that layer's.
+  torch::Tensor run(const ComputationPlan& plan, const std::vector<torch::Tensor>* history,
+                    std::vector<torch::Tensor>* layer_outputs, dist::Collective* sync_bn, int layers);
   PinSageConfig config_;
   torch::Tensor table_;  // row 0: shared user vector; then attribute values
   std::vector<torch::nn::Linear> self_, neigh_;

@@ -23,11 +23,19 @@ class BprSampler {
   BprTriples sample_epoch();
 
  private:
-  const BipartiteGraph& graph_;
+  // A user with at least one training edge and a possible negative: its
+  // lists are lists_[begin, begin + edges) (the items of its edges, with
+  // multiplicity) then its `positives` distinct items, sorted. Both in one
+  // place, as a triple reads both.
+  struct Span {
+    int64_t begin = 0;
+    int32_t user = 0, edges = 0, positives = 0;
+  };
   Rng rng_;
-  std::vector<int32_t> active_users_;  // users with at least one training edge
-  std::vector<int64_t> edge_ptr_;      // per active user, its edges (with multiplicity)
-  std::vector<int32_t> edge_item_;
+  int64_t num_edges_ = 0;
+  int32_t num_items_ = 0;
+  std::vector<Span> spans_;
+  std::vector<int32_t> lists_;
 };
 
 }  // namespace bcemb
