@@ -5,6 +5,7 @@
 
 #include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/prefetch.h"
 #include "bcemb/util/rng.h"
 
 namespace bcemb {
@@ -62,15 +63,15 @@ SparsePairPtr gather_rows(const CsrMatrix& src, const int32_t* rows, size_t n_ro
   m.indptr.reserve(n_rows + 1);
   int64_t nnz = 0;
   for (size_t i = 0; i < n_rows; ++i) {
-    if (i + kAhead < n_rows) __builtin_prefetch(&src.indptr[rows[i + kAhead]]);
+    if (i + kAhead < n_rows) prefetch(&src.indptr[rows[i + kAhead]]);
     nnz += src.indptr[rows[i] + 1] - src.indptr[rows[i]];
   }
   m.indices.reserve(static_cast<size_t>(nnz));
   m.values.reserve(static_cast<size_t>(nnz));
   for (size_t i = 0; i < n_rows; ++i) {
     if (i + kAhead < n_rows) {
-      __builtin_prefetch(src.indices.data() + src.indptr[rows[i + kAhead]]);
-      __builtin_prefetch(src.values.data() + src.indptr[rows[i + kAhead]]);
+      prefetch(src.indices.data() + src.indptr[rows[i + kAhead]]);
+      prefetch(src.values.data() + src.indptr[rows[i + kAhead]]);
     }
     const int32_t r = rows[i];
     m.indices.insert(m.indices.end(), src.indices.begin() + src.indptr[r], src.indices.begin() + src.indptr[r + 1]);
@@ -125,13 +126,13 @@ SparsePairPtr PlanBuilder::draw_block(ComputationPlan& p, size_t n_dst, int k, b
     const int64_t begin = adj.indptr[node], deg = adj.indptr[node + 1] - begin;
     const int64_t f = k == 0 || deg <= k ? 0 : static_cast<int64_t>(rng.below(static_cast<uint64_t>(deg)));
     first[r % kAhead] = f;
-    __builtin_prefetch(adj.indices.data() + begin + f);
-    __builtin_prefetch(adj.values.data() + begin + f);
+    prefetch(adj.indices.data() + begin + f);
+    prefetch(adj.values.data() + begin + f);
   };
   constexpr size_t lead = kAhead / 2;
   for (size_t r = 0; r < std::min(lead, n_dst); ++r) locate(r);
   for (size_t r = 0; r < n_dst; ++r) {
-    if (r + kAhead < n_dst) __builtin_prefetch(&adj.indptr[p.nodes[r + kAhead]]);
+    if (r + kAhead < n_dst) prefetch(&adj.indptr[p.nodes[r + kAhead]]);
     if (r + lead < n_dst) locate(r + lead);
     const int32_t node = p.nodes[r];
     const int64_t begin = adj.indptr[node], deg = adj.indptr[node + 1] - begin;

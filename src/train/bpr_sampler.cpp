@@ -5,6 +5,7 @@
 
 #include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/prefetch.h"
 
 namespace bcemb {
 
@@ -37,6 +38,11 @@ BprSampler::BprSampler(const BipartiteGraph& graph, uint64_t seed) : rng_(seed) 
 
 BprTriples BprSampler::sample_epoch() {
   BprTriples t;
+  sample_epoch(t);
+  return t;
+}
+
+void BprSampler::sample_epoch(BprTriples& t) {
   const auto n = static_cast<size_t>(num_edges_);
   t.users.resize(n);
   t.pos.resize(n);
@@ -65,14 +71,14 @@ BprTriples BprSampler::sample_epoch() {
     g.user = ahead.below(n_users);
     g.positive = ahead.next();
     ahead.next();  // the negative
-    __builtin_prefetch(&spans_[g.user]);
+    prefetch(&spans_[g.user]);
   };
   auto prefetch_lists = [&](size_t i) {
     const Guess& g = guess[i % kAhead];
     const Span& s = spans_[g.user];
     const int32_t* lists = lists_.data() + s.begin;
-    __builtin_prefetch(lists + scale(g.positive, s.edges));
-    __builtin_prefetch(lists + s.edges + s.positives / 2);
+    prefetch(lists + scale(g.positive, s.edges));
+    prefetch(lists + s.edges + s.positives / 2);
   };
   auto restart = [&](size_t from) {  // guesses for triples from, from + 1, ...
     ahead = rng_;
@@ -98,7 +104,6 @@ BprTriples BprSampler::sample_epoch() {
     }
     t.neg[i] = neg;
   }
-  return t;
 }
 
 }  // namespace bcemb

@@ -420,7 +420,8 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     if (aligned() && !multiplier_) lambda_ = (align_->lambda >= 0 ? align_->lambda : config_.lambda) * config_.ramp(epoch);
     lambda_sum_ = task_loss_sum_ = 0;
     lambda_steps_ = 0;
-    const BprTriples triples = sampler_.sample_epoch();
+    sampler_.sample_epoch(triples_);  // into last epoch's storage
+    const BprTriples& triples = triples_;
     std::vector<std::pair<size_t, size_t>> ranges;
     // BatchNorm needs two rows (on every rank of a data-parallel job).
     const size_t min_rows = 2 * static_cast<size_t>(dist_ != nullptr ? dist_->world_size() : 1);

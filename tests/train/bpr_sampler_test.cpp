@@ -41,7 +41,8 @@ TEST(BprSampler, DeterministicFromSeed) {
 // The sampler prefetches by guessing draws ahead; the triples must still be
 // exactly those of drawing one triple at a time. A dense graph rejects many
 // negatives (each restarts the guesses); a repeated edge counts twice; a
-// user without edges and one with every item are never drawn.
+// user without edges and one with every item are never drawn. Refilling one
+// BprTriples gives each epoch's triples as a fresh one would.
 TEST(BprSampler, EqualsDrawingOneTripleAtATime) {
   const int32_t users = 40, items = 12;
   std::vector<std::pair<int32_t, int32_t>> edges;
@@ -57,8 +58,10 @@ TEST(BprSampler, EqualsDrawingOneTripleAtATime) {
   BprSampler sampler(g, 5);
   Rng rng(5);
   int64_t rejected = 0;
+  BprTriples reused;  // epochs 1 and 2 refill epoch 0's storage
   for (int epoch = 0; epoch < 3; ++epoch) {
-    const BprTriples t = sampler.sample_epoch();
+    sampler.sample_epoch(reused);
+    const BprTriples& t = reused;
     ASSERT_EQ(t.size(), edges.size());
     for (size_t k = 0; k < t.size(); ++k) {
       const int32_t u = active[rng.below(active.size())];

@@ -21,6 +21,9 @@ class BprSampler {
  public:
   BprSampler(const BipartiteGraph& graph, uint64_t seed);
   BprTriples sample_epoch();
+  // The same into t, reusing its storage: on large graphs an epoch's fresh
+  // triple arrays cost more in page faults and zeroing than the drawing.
+  void sample_epoch(BprTriples& t);
 
  private:
   // A user with at least one training edge and a possible negative: its

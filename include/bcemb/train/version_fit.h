@@ -112,6 +112,7 @@ class VersionFit {
   const TrainConfig& config_;
   std::optional<torch::Tensor> frozen_z_;
   BprSampler sampler_;
+  BprTriples triples_;  // the epoch's, refilled in place
   PlanBuilder planner_;
   std::unique_ptr<torch::optim::Optimizer> optimizer_;
   dist::Collective* dist_ = nullptr;  // the data-parallel job, if any

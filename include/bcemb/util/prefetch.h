@@ -1,0 +1,16 @@
+#pragma once
+// Requests the cache line at p ahead of a random read. GCC 12 drops some
+// __builtin_prefetch calls as dead code (it did so for every list prefetch
+// of the BPR sampler, while keeping others in the same function), so on
+// x86-64 the instruction is an asm statement, which is never dropped.
+namespace bcemb {
+
+inline void prefetch(const void* p) {
+#if defined(__x86_64__)
+  asm volatile("prefetcht0 (%0)" : : "r"(p));
+#else
+  __builtin_prefetch(p);
+#endif
+}
+
+}  // namespace bcemb
