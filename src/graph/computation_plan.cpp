@@ -51,8 +51,9 @@ PlanBuilder::PlanBuilder(const PlanSource& source)
 namespace {
 
 // Plans read rows of the adjacency and of the input matrices at random
-// places, which miss the caches on large graphs: each loop requests the row
-// kAhead rows ahead of the one it reads (its start, then its entries).
+// places, which miss the caches on large graphs: each loop requests a row's
+// indptr entry kAhead rows ahead of the one it reads, and its entries kAhead
+// rows (gather_rows) or kAhead / 2 rows (draw_block) ahead.
 constexpr size_t kAhead = 16;
 
 // Rows `rows` of src.
@@ -117,9 +118,10 @@ SparsePairPtr PlanBuilder::draw_block(ComputationPlan& p, size_t n_dst, int k, b
   };
   // A row's neighbours: all of them, or k at a uniformly random start of the
   // (shuffled) list, wrapping around, so that each neighbour is drawn with
-  // probability k / deg. The start is drawn kAhead / 2 rows ahead (in row
-  // order, so the draws are those of one row at a time), and its entries
-  // requested then; the row's start was requested kAhead / 2 rows before.
+  // probability k / deg. The window start is drawn kAhead / 2 rows ahead (in
+  // row order, so the draws are those of one row at a time) and its entries
+  // requested then; the row's indptr entry was requested kAhead / 2 rows
+  // before that.
   std::array<int64_t, kAhead> first{};  // row r's window start in slot r % kAhead
   auto locate = [&](size_t r) {
     const int32_t node = p.nodes[r];

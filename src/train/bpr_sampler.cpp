@@ -27,7 +27,7 @@ BprSampler::BprSampler(const BipartiteGraph& graph, uint64_t seed) : rng_(seed) 
     Span s;
     s.user = u;
     s.begin = static_cast<int64_t>(lists_.size());
-    s.edges = static_cast<int32_t>(adj.indptr[u + 1] - adj.indptr[u]);
+    s.edges = adj.indptr[u + 1] - adj.indptr[u];
     s.positives = static_cast<int32_t>(graph.num_positives(u));
     for (int64_t e = adj.indptr[u]; e < adj.indptr[u + 1]; ++e) lists_.push_back(adj.indices[e] - graph.num_users());
     lists_.insert(lists_.end(), graph.positives_begin(u), graph.positives_end(u));

@@ -420,7 +420,10 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     if (aligned() && !multiplier_) lambda_ = (align_->lambda >= 0 ? align_->lambda : config_.lambda) * config_.ramp(epoch);
     lambda_sum_ = task_loss_sum_ = 0;
     lambda_steps_ = 0;
-    sampler_.sample_epoch(triples_);  // into last epoch's storage
+    // Into last epoch's storage: no batch worker still reads it, as each
+    // std::async future is waited for, by get() or by its destructor when a
+    // step throws.
+    sampler_.sample_epoch(triples_);
     const BprTriples& triples = triples_;
     std::vector<std::pair<size_t, size_t>> ranges;
     // BatchNorm needs two rows (on every rank of a data-parallel job).

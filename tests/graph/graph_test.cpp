@@ -9,6 +9,7 @@
 #include "bcemb/graph/node_inputs.h"
 #include "bcemb/data/synthetic.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/rng.h"
 #include "bcemb/versions/time_slices.h"
 #include "test_util.h"
 
@@ -177,6 +178,47 @@ TEST(NeighborSampling, FanoutAtLeastTheMaxDegreeIsTheExactPlan) {
   EXPECT_TRUE(same_plan(exact, builder.plan(t, 3, {0}, 9)));  // 0 = all
   EXPECT_FALSE(same_plan(exact, builder.plan(t, 3, {2}, 9)));
   EXPECT_THROW(builder.plan(t, 2, {-1}, 9), Error);
+}
+
+// The builder draws each row's window start a few rows ahead (to request
+// its entries early); the windows must be those of drawing row by row:
+// every neighbour where the degree is within the fanout, else k in a row
+// from a uniform start of the list, wrapping around. Target counts below,
+// within and beyond the lookahead.
+TEST(NeighborSampling, WindowsAreThoseOfDrawingRowByRow) {
+  SampledFixture f;
+  const CsrMatrix& adj = f.graph.adjacency()->fwd;
+  const auto all = f.targets();
+  PlanBuilder builder(f.src);
+  for (const size_t n : {size_t{5}, size_t{12}, all.size()}) {
+    const std::vector<int32_t> targets(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(std::min(n, all.size())));
+    const Fanout fanout{2, 3};  // layer 3's block draws 2 per node, layer 2's 3
+    const ComputationPlan p = builder.historical_plan(targets, 3, fanout, 17);
+    ASSERT_EQ(p.blocks.size(), 2u);
+    Rng rng(17);
+    int64_t windows = 0;
+    for (int layer = 2; layer <= 3; ++layer) {  // the order the builder draws in
+      const int k = layer == 3 ? 2 : 3;
+      const CsrMatrix& m = p.blocks[static_cast<size_t>(layer - 2)]->fwd;
+      ASSERT_EQ(m.rows, static_cast<int64_t>(targets.size()));
+      for (size_t r = 0; r < targets.size(); ++r) {
+        const int64_t begin = adj.indptr[targets[r]], deg = adj.indptr[targets[r] + 1] - begin;
+        std::vector<int32_t> expected;
+        if (deg <= k) {
+          expected.assign(adj.indices.begin() + begin, adj.indices.begin() + begin + deg);
+        } else {
+          const auto first = static_cast<int64_t>(rng.below(static_cast<uint64_t>(deg)));
+          for (int64_t j = 0; j < k; ++j) expected.push_back(adj.indices[begin + (first + j) % deg]);
+          ++windows;
+        }
+        const std::vector<int32_t> got(m.indices.begin() + m.indptr[r], m.indices.begin() + m.indptr[r + 1]);
+        ASSERT_EQ(got, expected) << n << " targets, layer " << layer << ", row " << r;
+      }
+    }
+    if (n > 16) {
+      EXPECT_GT(windows, 20);  // the fanout did bind
+    }
+  }
 }
 
 }  // namespace

@@ -187,7 +187,8 @@ TEST(PinSage, HistoricalPlanWithExactHistoryEqualsTheFullGraphRows) {
 }
 
 // A historical fit's refresh keeps layers 1..L-1 without computing layer L:
-// the same tables as forward()'s layer outputs, in training mode too.
+// the same tables as forward()'s layer outputs, in training mode (the
+// refresh's: BatchNorm over the rows computed).
 TEST(PinSage, HiddenOutputsAreForwardsLayerOutputs) {
   Fixture f;
   torch::manual_seed(9);

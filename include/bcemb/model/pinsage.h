@@ -34,6 +34,8 @@ class PinSageImpl : public torch::nn::Module {
   // (in the current mode), without autograd and without the last layer,
   // which a historical fit does not keep: over the full plan that layer
   // reads every edge's row at random, most of a refresh's time on large graphs.
+  // In training mode it moves BatchNorm's running statistics of those
+  // layers, as forward() does; a caller that must not keeps and restores them.
   std::vector<torch::Tensor> hidden_outputs(const ComputationPlan& plan);
   // Every node's embedding in eval mode without autograd, layer by layer in
   // chunks of rows: memory stays two num_nodes x dim tables plus one chunk,

@@ -31,8 +31,8 @@ class BprSampler {
   // multiplicity) then its `positives` distinct items, sorted. Both in one
   // place, as a triple reads both.
   struct Span {
-    int64_t begin = 0;
-    int32_t user = 0, edges = 0, positives = 0;
+    int64_t begin = 0, edges = 0;
+    int32_t user = 0, positives = 0;
   };
   Rng rng_;
   int64_t num_edges_ = 0;
