@@ -9,13 +9,6 @@
 
 namespace bcemb {
 
-namespace {
-// Rng::below's map of one draw to [0, n).
-int64_t scale(uint64_t draw, int64_t n) {
-  return static_cast<int64_t>((static_cast<__uint128_t>(draw) * static_cast<uint64_t>(n)) >> 64);
-}
-}  // namespace
-
 BprSampler::BprSampler(const BipartiteGraph& graph, uint64_t seed) : rng_(seed) {
   const CsrMatrix& adj = graph.adjacency()->fwd;
   num_items_ = graph.num_items();
@@ -77,7 +70,7 @@ void BprSampler::sample_epoch(BprTriples& t) {
     const Guess& g = guess[i % kAhead];
     const Span& s = spans_[g.user];
     const int32_t* lists = lists_.data() + s.begin;
-    prefetch(lists + scale(g.positive, s.edges));
+    prefetch(lists + Rng::below(g.positive, static_cast<uint64_t>(s.edges)));
     prefetch(lists + s.edges + s.positives / 2);
   };
   auto restart = [&](size_t from) {  // guesses for triples from, from + 1, ...
@@ -93,7 +86,7 @@ void BprSampler::sample_epoch(BprTriples& t) {
     const Span& s = spans_[rng_.below(n_users)];
     const int32_t* lists = lists_.data() + s.begin;
     t.users[i] = s.user;
-    t.pos[i] = lists[scale(rng_.next(), s.edges)];
+    t.pos[i] = lists[Rng::below(rng_.next(), static_cast<uint64_t>(s.edges))];
     const int32_t* positives = lists + s.edges;
     int32_t neg = static_cast<int32_t>(rng_.below(n_items));
     if (std::binary_search(positives, positives + s.positives, neg)) {

@@ -23,8 +23,13 @@ class Rng {
     s_[3] = rotl(s_[3], 45);
     return result;
   }
-  // Uniform in [0, n); n > 0. Lemire's multiply-shift (bias < 2^-32 for our sizes).
-  uint64_t below(uint64_t n) { return static_cast<uint64_t>((static_cast<__uint128_t>(next()) * n) >> 64); }
+  // Uniform in [0, n); n > 0.
+  uint64_t below(uint64_t n) { return below(next(), n); }
+  // The value in [0, n) that below(n) makes of the draw `draw`, for callers
+  // that draw ahead. Lemire's multiply-shift (bias < 2^-32 for our sizes).
+  static uint64_t below(uint64_t draw, uint64_t n) {
+    return static_cast<uint64_t>((static_cast<__uint128_t>(draw) * n) >> 64);
+  }
   double uniform() { return static_cast<double>(next() >> 11) * 0x1.0p-53; }
   double normal() {
     if (has_spare_) {
