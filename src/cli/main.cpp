@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "bcemb/util/block_cache.h"
 #include "bcemb/util/error.h"
 #include "bcemb/util/progress.h"
 #include "bcemb/util/runtime.h"
@@ -9,6 +10,7 @@
 
 int main(int argc, char** argv) {
   bcemb::prepare_runtime();
+  bcemb::install_tensor_block_cache();
   CLI::App app{"bcemb: train embedding models with backward transforms, so every old consumer keeps working"};
   app.require_subcommand(1);
   bool quiet = false;
