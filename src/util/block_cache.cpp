@@ -3,12 +3,14 @@
 #include <c10/core/CPUAllocator.h>
 #include <sys/mman.h>
 
+#include <cstdint>
 #include <cstdlib>
-
 #include <list>
 #include <mutex>
 #include <new>
 #include <unordered_map>
+
+#include "bcemb/util/error.h"
 
 namespace bcemb {
 
@@ -18,7 +20,6 @@ struct TensorBlockCache::State {
     size_t bytes;
   };
   size_t capacity;
-  c10::Allocator* small;
   std::list<Block> kept;  // oldest first
   size_t kept_bytes = 0;
 };
@@ -27,19 +28,9 @@ namespace {
 
 constexpr size_t kHugePage = size_t{2} << 20;
 
-// A new block on 2 MiB boundaries, advised onto huge pages before its first
-// touch: a fault then maps 2 MiB at once, and reads at random rows (the
-// kept layer outputs) miss the TLB far less.
-void* new_block(size_t bytes) {
-  void* data = nullptr;
-  if (posix_memalign(&data, kHugePage, bytes) != 0) throw std::bad_alloc();
-  madvise(data, bytes / kHugePage * kHugePage, MADV_HUGEPAGE);
-  return data;
-}
-
-// Large blocks in use, by address, and the cache each belongs to: a deleter
-// is a plain function of the address (raw_deallocate passes nothing else).
-// One lock guards this map and every cache's kept blocks.
+// Large blocks in use, by address, and the cache each belongs to (none once
+// that cache is gone): a deleter is a plain function of the address. One lock
+// guards this map and every cache's kept blocks.
 struct Live {
   TensorBlockCache::State* owner;
   size_t bytes;
@@ -53,72 +44,126 @@ std::unordered_map<void*, Live>& live() {
   return *m;
 }
 
-void release_large(void* data) {
-  std::list<TensorBlockCache::State::Block> evicted;
-  {
-    std::lock_guard<std::mutex> guard(lock());
-    const auto it = live().find(data);
-    TensorBlockCache::State& s = *it->second.owner;
-    const size_t bytes = it->second.bytes;
-    live().erase(it);
-    s.kept.push_back({data, bytes});
-    s.kept_bytes += bytes;
-    while (s.kept_bytes > s.capacity) {
-      s.kept_bytes -= s.kept.front().bytes;
-      evicted.splice(evicted.end(), s.kept, s.kept.begin());
-    }
-  }
-  for (const auto& b : evicted) std::free(b.data);
+// A new block of whole 2 MiB pages on a 2 MiB boundary, advised onto huge
+// pages before its first touch: a fault then maps 2 MiB at once, and reads at
+// random rows (the kept layer outputs) miss the TLB far less.
+void* new_block(size_t bytes) {
+  void* data = nullptr;
+  if (posix_memalign(&data, kHugePage, bytes) != 0) return nullptr;
+  madvise(data, bytes, MADV_HUGEPAGE);
+  return data;
 }
 
-// raw_deallocate's deleter: a large block of some cache, else the small allocator's.
-void release_any(void* data) {
-  TensorBlockCache::State* owner = nullptr;
+void free_blocks(const std::list<TensorBlockCache::State::Block>& blocks) {
+  for (const auto& b : blocks) std::free(b.data);
+}
+
+// The deleter of every block the cache hands out. Large blocks are all 2 MiB
+// aligned, so a small block is told apart without the lock in nearly every case.
+void release(void* data) {
+  if (data == nullptr) return;
+  if (reinterpret_cast<uintptr_t>(data) % kHugePage != 0) return c10::GetDefaultCPUAllocator()->raw_deleter()(data);
+  std::list<TensorBlockCache::State::Block> freed;
   {
-    std::lock_guard<std::mutex> guard(lock());
+    std::unique_lock<std::mutex> guard(lock());
     const auto it = live().find(data);
-    if (it != live().end()) owner = it->second.owner;
+    if (it == live().end()) {
+      guard.unlock();
+      return c10::GetDefaultCPUAllocator()->raw_deleter()(data);
+    }
+    TensorBlockCache::State* s = it->second.owner;
+    const size_t bytes = it->second.bytes;
+    live().erase(it);
+    if (s == nullptr || bytes > s->capacity) {
+      freed.push_back({data, bytes});
+    } else {
+      s->kept.push_back({data, bytes});
+      s->kept_bytes += bytes;
+      while (s->kept_bytes > s->capacity) {
+        s->kept_bytes -= s->kept.front().bytes;
+        freed.splice(freed.end(), s->kept, s->kept.begin());
+      }
+    }
   }
-  if (owner != nullptr)
-    release_large(data);
-  else
-    c10::GetDefaultCPUAllocator()->raw_deleter()(data);
+  free_blocks(freed);
+}
+
+// A deleter may not throw (list nodes are allocated above): on failure the block is freed.
+void release_noexcept(void* data) noexcept {
+  try {
+    release(data);
+  } catch (...) {
+    std::free(data);
+  }
 }
 
 }  // namespace
 
-TensorBlockCache::TensorBlockCache(size_t capacity, c10::Allocator* small)
-    : state_(std::make_unique<State>(State{capacity, small, {}, 0})) {}
+TensorBlockCache::TensorBlockCache(size_t capacity) : state_(std::make_unique<State>(State{capacity, {}, 0})) {}
 
 TensorBlockCache::~TensorBlockCache() {
-  std::lock_guard<std::mutex> guard(lock());
-  for (const auto& b : state_->kept) std::free(b.data);
+  std::list<State::Block> kept;
+  {
+    std::lock_guard<std::mutex> guard(lock());
+    for (auto& [data, l] : live())
+      if (l.owner == state_.get()) l.owner = nullptr;  // freed when released
+    kept.swap(state_->kept);
+  }
+  free_blocks(kept);
 }
 
 c10::DataPtr TensorBlockCache::allocate(size_t bytes) const {
-  if (bytes < kMinBlock) return state_->small->allocate(bytes);
   const c10::Device cpu(c10::DeviceType::CPU);
-  std::lock_guard<std::mutex> guard(lock());
-  State& s = *state_;
-  // The smallest kept block that fits and wastes at most a fifth of itself.
-  auto best = s.kept.end();
-  for (auto it = s.kept.begin(); it != s.kept.end(); ++it)
-    if (it->bytes >= bytes && it->bytes / 5 * 4 <= bytes && (best == s.kept.end() || it->bytes < best->bytes)) best = it;
-  void* data = nullptr;
-  size_t size = bytes;
-  if (best != s.kept.end()) {
-    data = best->data;
-    size = best->bytes;
-    s.kept_bytes -= size;
-    s.kept.erase(best);
-  } else {
-    data = new_block(bytes);
+  if (bytes < kMinBlock) {
+    c10::DataPtr d = c10::GetDefaultCPUAllocator()->allocate(bytes);
+    void* data = d.get();
+    if (data == nullptr) return {nullptr, nullptr, &release_noexcept, cpu};
+    void* ctx = d.release_context();  // the default allocator's context is its data
+    return {data, ctx, &release_noexcept, cpu};
   }
-  live().emplace(data, Live{state_.get(), size});
-  return {data, data, &release_large, cpu};
+  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
+  std::list<State::Block> taken;
+  {
+    std::lock_guard<std::mutex> guard(lock());
+    State& s = *state_;
+    // The smallest kept block that fits and wastes at most a fifth of itself.
+    auto best = s.kept.end();
+    for (auto it = s.kept.begin(); it != s.kept.end(); ++it) {
+      const bool fits = it->bytes >= rounded && it->bytes / 5 * 4 <= rounded;
+      if (fits && (best == s.kept.end() || it->bytes < best->bytes)) best = it;
+    }
+    if (best != s.kept.end()) {
+      s.kept_bytes -= best->bytes;
+      taken.splice(taken.end(), s.kept, best);
+    }
+  }
+  if (taken.empty()) {
+    void* data = new_block(rounded);
+    if (data == nullptr) {  // give the kept blocks back and try once more
+      std::list<State::Block> kept;
+      {
+        std::lock_guard<std::mutex> guard(lock());
+        kept.swap(state_->kept);
+        state_->kept_bytes = 0;
+      }
+      free_blocks(kept);
+      data = new_block(rounded);
+      if (data == nullptr) throw std::bad_alloc();
+    }
+    taken.push_back({data, rounded});
+  }
+  const State::Block b = taken.front();
+  try {
+    std::lock_guard<std::mutex> guard(lock());
+    live().emplace(b.data, Live{state_.get(), b.bytes});
+  } catch (...) {
+    std::free(b.data);
+    throw;
+  }
+  return {b.data, b.data, &release_noexcept, cpu};
 }
 
-c10::DeleterFnPtr TensorBlockCache::raw_deleter() const { return &release_any; }
+c10::DeleterFnPtr TensorBlockCache::raw_deleter() const { return &release_noexcept; }
 
 size_t TensorBlockCache::cached_bytes() const {
   std::lock_guard<std::mutex> guard(lock());
@@ -126,10 +171,14 @@ size_t TensorBlockCache::cached_bytes() const {
 }
 
 void install_tensor_block_cache(size_t capacity) {
-  // Never destroyed: libtorch holds the pointer for the life of the process.
-  static auto* cache = new TensorBlockCache(capacity, c10::GetDefaultCPUAllocator());
-  static const bool installed = (c10::SetAllocator(c10::DeviceType::CPU, cache, 1), true);
-  (void)installed;
+  // Never destroyed: every storage keeps its allocator for the life of the process.
+  static TensorBlockCache* const cache = [capacity] {
+    auto* c = new TensorBlockCache(capacity);
+    c10::SetAllocator(c10::DeviceType::CPU, c, 1);
+    if (c10::GetCPUAllocator() != c) throw Error("libtorch kept another CPU allocator than the tensor block cache");
+    return c;
+  }();
+  (void)cache;
 }
 
 }  // namespace bcemb

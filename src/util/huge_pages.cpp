@@ -13,8 +13,10 @@ namespace bcemb {
 void use_huge_pages(const void* data, size_t bytes) {
   constexpr uintptr_t kHuge = uintptr_t{2} << 20;
   // From 32 MiB on glibc maps an array on its own (M_MMAP_THRESHOLD, set in
-  // prepare_runtime), so the advice ends with it; smaller arrays share heap
-  // pages that later allocations reuse (and at 1M they measured no gain).
+  // prepare_runtime), so the advice ends with it (a tensor's block, kept by
+  // util/block_cache.h, is already on huge pages and costs nothing here);
+  // smaller arrays share heap pages that later allocations reuse (and at 1M
+  // they measured no gain).
   if (data == nullptr || bytes < 16 * kHuge) return;
   const auto begin = reinterpret_cast<uintptr_t>(data);
   const uintptr_t a = (begin + kHuge - 1) & ~(kHuge - 1);

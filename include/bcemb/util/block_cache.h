@@ -12,15 +12,15 @@
 
 namespace bcemb {
 
-// A CPU allocator for libtorch: blocks of kMinBlock bytes and more are kept
-// when freed (up to `capacity` bytes, the oldest given back first) and reused
-// for a request of at most their size and at least 4/5 of it; smaller ones go
-// to `small` (libtorch's default allocator).
+// A CPU allocator for libtorch: blocks of kMinBlock bytes and more (rounded
+// up to whole 2 MiB pages) are kept when freed, up to `capacity` bytes with
+// the oldest given back first, and reused for a request of at most their size
+// and at least 4/5 of it; smaller ones are libtorch's default allocator's.
 class TensorBlockCache final : public c10::Allocator {
  public:
   static constexpr size_t kMinBlock = size_t{32} << 20;
-  TensorBlockCache(size_t capacity, c10::Allocator* small);
-  ~TensorBlockCache() override;  // gives the kept blocks back; blocks in use must be gone
+  explicit TensorBlockCache(size_t capacity);
+  ~TensorBlockCache() override;  // gives the kept blocks back; those in use go back when freed
   TensorBlockCache(const TensorBlockCache&) = delete;
   TensorBlockCache& operator=(const TensorBlockCache&) = delete;
 
