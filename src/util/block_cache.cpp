@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "bcemb/util/error.h"
+#include "bcemb/util/huge_pages.h"
 
 namespace bcemb {
 
@@ -25,8 +26,6 @@ struct TensorBlockCache::State {
 };
 
 namespace {
-
-constexpr size_t kHugePage = size_t{2} << 20;
 
 // Large blocks in use, by address, and the cache each belongs to (none once
 // that cache is gone): a deleter is a plain function of the address. One lock
@@ -49,7 +48,7 @@ std::unordered_map<void*, Live>& live() {
 // random rows (the kept layer outputs) miss the TLB far less.
 void* new_block(size_t bytes) {
   void* data = nullptr;
-  if (posix_memalign(&data, kHugePage, bytes) != 0) return nullptr;
+  if (posix_memalign(&data, kHugePageBytes, bytes) != 0) return nullptr;
   madvise(data, bytes, MADV_HUGEPAGE);
   return data;
 }
@@ -58,11 +57,20 @@ void free_blocks(const std::list<TensorBlockCache::State::Block>& blocks) {
   for (const auto& b : blocks) std::free(b.data);
 }
 
+// Empties s's kept blocks into the list returned, to be freed outside the lock.
+std::list<TensorBlockCache::State::Block> take_kept(TensorBlockCache::State& s) {
+  std::list<TensorBlockCache::State::Block> kept;
+  std::lock_guard<std::mutex> guard(lock());
+  kept.swap(s.kept);
+  s.kept_bytes = 0;
+  return kept;
+}
+
 // The deleter of every block the cache hands out. Large blocks are all 2 MiB
 // aligned, so a small block is told apart without the lock in nearly every case.
 void release(void* data) {
   if (data == nullptr) return;
-  if (reinterpret_cast<uintptr_t>(data) % kHugePage != 0) return c10::GetDefaultCPUAllocator()->raw_deleter()(data);
+  if (reinterpret_cast<uintptr_t>(data) % kHugePageBytes != 0) return c10::GetDefaultCPUAllocator()->raw_deleter()(data);
   std::list<TensorBlockCache::State::Block> freed;
   {
     std::unique_lock<std::mutex> guard(lock());
@@ -102,14 +110,12 @@ void release_noexcept(void* data) noexcept {
 TensorBlockCache::TensorBlockCache(size_t capacity) : state_(std::make_unique<State>(State{capacity, {}, 0})) {}
 
 TensorBlockCache::~TensorBlockCache() {
-  std::list<State::Block> kept;
   {
     std::lock_guard<std::mutex> guard(lock());
     for (auto& [data, l] : live())
       if (l.owner == state_.get()) l.owner = nullptr;  // freed when released
-    kept.swap(state_->kept);
   }
-  free_blocks(kept);
+  free_blocks(take_kept(*state_));
 }
 
 c10::DataPtr TensorBlockCache::allocate(size_t bytes) const {
@@ -117,12 +123,11 @@ c10::DataPtr TensorBlockCache::allocate(size_t bytes) const {
   if (bytes < kMinBlock) {
     c10::DataPtr d = c10::GetDefaultCPUAllocator()->allocate(bytes);
     void* data = d.get();
-    if (data == nullptr) return {nullptr, nullptr, &release_noexcept, cpu};
     void* ctx = d.release_context();  // the default allocator's context is its data
     return {data, ctx, &release_noexcept, cpu};
   }
-  const size_t rounded = (bytes + kHugePage - 1) / kHugePage * kHugePage;
-  std::list<State::Block> taken;
+  const size_t rounded = (bytes + kHugePageBytes - 1) / kHugePageBytes * kHugePageBytes;
+  State::Block b{nullptr, rounded};
   {
     std::lock_guard<std::mutex> guard(lock());
     State& s = *state_;
@@ -133,26 +138,19 @@ c10::DataPtr TensorBlockCache::allocate(size_t bytes) const {
       if (fits && (best == s.kept.end() || it->bytes < best->bytes)) best = it;
     }
     if (best != s.kept.end()) {
+      b = *best;
       s.kept_bytes -= best->bytes;
-      taken.splice(taken.end(), s.kept, best);
+      s.kept.erase(best);
     }
   }
-  if (taken.empty()) {
-    void* data = new_block(rounded);
-    if (data == nullptr) {  // give the kept blocks back and try once more
-      std::list<State::Block> kept;
-      {
-        std::lock_guard<std::mutex> guard(lock());
-        kept.swap(state_->kept);
-        state_->kept_bytes = 0;
-      }
-      free_blocks(kept);
-      data = new_block(rounded);
-      if (data == nullptr) throw std::bad_alloc();
+  if (b.data == nullptr) {
+    b.data = new_block(rounded);
+    if (b.data == nullptr) {  // give the kept blocks back and try once more
+      free_blocks(take_kept(*state_));
+      b.data = new_block(rounded);
+      if (b.data == nullptr) throw std::bad_alloc();
     }
-    taken.push_back({data, rounded});
   }
-  const State::Block b = taken.front();
   try {
     std::lock_guard<std::mutex> guard(lock());
     live().emplace(b.data, Live{state_.get(), b.bytes});

@@ -11,7 +11,7 @@
 namespace bcemb {
 
 void use_huge_pages(const void* data, size_t bytes) {
-  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  constexpr auto kHuge = static_cast<uintptr_t>(kHugePageBytes);
   // From 32 MiB on glibc maps an array on its own (M_MMAP_THRESHOLD, set in
   // prepare_runtime), so the advice ends with it (a tensor's block, kept by
   // util/block_cache.h, is already on huge pages and costs nothing here);

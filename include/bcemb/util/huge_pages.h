@@ -7,6 +7,8 @@
 
 namespace bcemb {
 
+constexpr size_t kHugePageBytes = size_t{2} << 20;  // x86-64's transparent huge pages
+
 // Asks the kernel to back the 2 MiB-aligned interior of [data, data + bytes)
 // with huge pages: for pages touched later (MADV_HUGEPAGE) and for those
 // already there (MADV_COLLAPSE, Linux 6.1+). Arrays under 32 MiB are left
