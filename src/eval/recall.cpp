@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <numeric>
 
 #include "bcemb/graph/bipartite_graph.h"
 #include "bcemb/util/error.h"
@@ -32,8 +31,9 @@ namespace {
 constexpr int64_t kUserBlock = 256;
 constexpr int64_t kItemBlock = 4096;
 
-// Candidate order: higher score first, ties broken by the lower item index
-// (reproducible).
+// Candidate order: higher score first, ties broken by the lower item index.
+// The order inside a tie group only decides which members are kept; recall
+// itself counts the group as a whole (see recall.h).
 struct Scored {
   float score;
   int32_t item;
@@ -49,61 +49,99 @@ struct Better {
 // paid two sift passes). After a cut, `worst` is the K-th best score as of
 // that cut (a lower bound of the current K-th); items come in increasing
 // index, so a later item can rank among the best K only with a strictly
-// higher score. A NaN score ranks last (as -inf): the ordering stays total.
+// higher score. Items that tie with `worst` but are not kept (cut away, or
+// passed over by the scan) are counted, with how many of them are the
+// user's validation items: the rest of the tie group at the K-th place. A
+// NaN score ranks last (as -inf): the ordering stays total.
 class TopK {
  public:
   explicit TopK(size_t k) : k_(k) { kept_.reserve(2 * k); }
-  void clear() {
+  // Starts a user whose distinct validation items, sorted, are `truth`.
+  void clear(const std::vector<int32_t>* truth) {
     kept_.clear();  // keeps the capacity of 2K
     cut_ = false;
+    truth_ = truth;
+    tied_ = tied_truth_ = 0;
   }
   bool cut() const { return cut_; }
   float worst() const { return worst_; }
   void add(float score, int32_t item) {
     kept_.push_back({std::isnan(score) ? -std::numeric_limits<float>::infinity() : score, item});
-    if (kept_.size() == 2 * k_) {
-      keep_best();
-      worst_ = kept_.back().score;
-      cut_ = true;
-    }
+    if (kept_.size() == 2 * k_) cut_to_best();
   }
-  // The best K, best first.
+  // An item not kept whose score equals worst().
+  void tie(int32_t item) {
+    ++tied_;
+    tied_truth_ += std::binary_search(truth_->begin(), truth_->end(), item) ? 1 : 0;
+  }
+  // The best K, best first. After it, when cut(), the last one's score is
+  // worst() and tied() items beyond the K share it.
   const std::vector<Scored>& ranked() {
-    keep_best();
+    if (kept_.size() > k_) cut_to_best();
     std::sort(kept_.begin(), kept_.end(), Better{});
     return kept_;
   }
+  int64_t tied() const { return tied_; }
+  int64_t tied_truth() const { return tied_truth_; }
 
  private:
-  void keep_best() {
-    if (kept_.size() <= k_) return;
+  void cut_to_best() {
     std::nth_element(kept_.begin(), kept_.begin() + static_cast<std::ptrdiff_t>(k_ - 1), kept_.end(), Better{});
-    kept_.resize(k_);  // the K-th best is now last
+    const float w = kept_[k_ - 1].score;  // the K-th best
+    // A higher K-th score leaves every earlier tie below it.
+    if (!cut_ || w != worst_) tied_ = tied_truth_ = 0;
+    for (size_t i = k_; i < kept_.size(); ++i)
+      if (kept_[i].score == w) tie(kept_[i].item);
+    kept_.resize(k_);
+    worst_ = w;
+    cut_ = true;
   }
 
   size_t k_;
   std::vector<Scored> kept_;
+  const std::vector<int32_t>* truth_ = nullptr;
   float worst_ = 0;
   bool cut_ = false;
+  int64_t tied_ = 0, tied_truth_ = 0;
 };
 
-// The first j in [from, m) with s[j] > worst, or m. Once a user's top-K has
+// The first j in [from, m) with s[j] >= worst, or m. Once a user's top-K has
 // been cut nearly every score fails that test, so the scan is most of the
 // ranking.
-int64_t next_above(const float* s, int64_t from, int64_t m, float worst) {
+int64_t next_at_least(const float* s, int64_t from, int64_t m, float worst) {
   for (; from < m; ++from)
-    if (s[from] > worst) return from;
+    if (s[from] >= worst) return from;
   return m;
 }
 
-__attribute__((target("avx2"))) int64_t next_above_avx2(const float* s, int64_t from, int64_t m, float worst) {
+__attribute__((target("avx2"))) int64_t next_at_least_avx2(const float* s, int64_t from, int64_t m, float worst) {
   const __m256 w = _mm256_set1_ps(worst);
   for (; from + 8 <= m; from += 8) {
-    // Ordered compare: a NaN score is never above, as in the scalar test.
-    const int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(s + from), w, _CMP_GT_OQ));
+    // Ordered compare: a NaN score is never at least, as in the scalar test.
+    const int mask = _mm256_movemask_ps(_mm256_cmp_ps(_mm256_loadu_ps(s + from), w, _CMP_GE_OQ));
     if (mask != 0) return from + __builtin_ctz(static_cast<unsigned>(mask));
   }
-  return next_above(s, from, m, worst);
+  return next_at_least(s, from, m, worst);
+}
+
+// Expected hits in the top K under uniformly random tie-breaking: items above
+// the K-th score count whole; a group of g items at the K-th score, of which
+// the top K holds r, counts each of its validation items as r/g of a hit.
+// A -inf K-th score (excluded or NaN items fill the top K) recommends only
+// the finite ones. prefix[p]: validation items among ranked[0, p).
+double expected_hits(const std::vector<Scored>& ranked, const std::vector<int>& prefix, size_t k, const TopK& top) {
+  if (k == 0) return 0.0;
+  const float s = ranked[k - 1].score;
+  size_t first = k - 1, last = k - 1;
+  while (first > 0 && ranked[first - 1].score == s) --first;
+  if (s == -std::numeric_limits<float>::infinity()) return prefix[first];
+  while (last + 1 < ranked.size() && ranked[last + 1].score == s) ++last;
+  double group = static_cast<double>(last + 1 - first), group_truth = prefix[last + 1] - prefix[first];
+  if (last + 1 == ranked.size() && top.cut()) {  // the group goes on beyond the kept
+    group += static_cast<double>(top.tied());
+    group_truth += static_cast<double>(top.tied_truth());
+  }
+  return prefix[first] + group_truth * static_cast<double>(k - first) / group;
 }
 
 }  // namespace
@@ -128,22 +166,21 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
     t.erase(std::unique(t.begin(), t.end()), t.end());
     users.push_back(u);
   }
-  std::vector<int> sorted_ks(ks);
-  std::sort(sorted_ks.begin(), sorted_ks.end());
-  const auto kmax = static_cast<size_t>(std::min<int64_t>(sorted_ks.back(), num_items));
+  const auto kmax = static_cast<size_t>(std::min<int64_t>(*std::max_element(ks.begin(), ks.end()), num_items));
   RecallResult res;
   res.users = static_cast<int64_t>(users.size());
   std::map<int, double> sum, sum_sq;
   for (const int k : ks) sum[k] = sum_sq[k] = 0.0;
   std::vector<float> ublock, scores(static_cast<size_t>(kUserBlock * kItemBlock));
-  const auto scan = cpu_has_avx2_fma() ? next_above_avx2 : next_above;
+  const auto scan = cpu_has_avx2_fma() ? next_at_least_avx2 : next_at_least;
   std::vector<TopK> top(static_cast<size_t>(kUserBlock), TopK(kmax));
+  std::vector<int> prefix;
   for (size_t start = 0; start < users.size(); start += kUserBlock) {
     const auto n = static_cast<int64_t>(std::min<size_t>(kUserBlock, users.size() - start));
     ublock.resize(static_cast<size_t>(n * d));
     for (int64_t r = 0; r < n; ++r)
       std::copy_n(user_emb + static_cast<int64_t>(users[start + r]) * d, d, ublock.data() + r * d);
-    for (auto& t : top) t.clear();
+    for (int64_t r = 0; r < n; ++r) top[static_cast<size_t>(r)].clear(&truth[users[start + r]]);
     for (int64_t i0 = 0; i0 < num_items; i0 += kItemBlock) {
       const int64_t m = std::min(kItemBlock, num_items - i0);
       // scores (n x m, row-major) = users x items^T, column-major: items x users^T.
@@ -159,25 +196,26 @@ RecallResult recall_at_k(const float* user_emb, const float* item_emb, int64_t n
         TopK& t = top[static_cast<size_t>(r)];
         int64_t j = 0;
         for (; j < m && !t.cut(); ++j) t.add(s[j], static_cast<int32_t>(i0 + j));
-        for (j = scan(s, j, m, t.worst()); j < m; j = scan(s, j + 1, m, t.worst()))
-          t.add(s[j], static_cast<int32_t>(i0 + j));
+        for (j = scan(s, j, m, t.worst()); j < m; j = scan(s, j + 1, m, t.worst())) {
+          if (s[j] > t.worst())
+            t.add(s[j], static_cast<int32_t>(i0 + j));
+          else
+            t.tie(static_cast<int32_t>(i0 + j));
+        }
       }
     }
     for (int64_t r = 0; r < n; ++r) {
-      const std::vector<Scored>& ranked = top[static_cast<size_t>(r)].ranked();
+      TopK& top_r = top[static_cast<size_t>(r)];
+      const std::vector<Scored>& ranked = top_r.ranked();
       const auto& t = truth[users[start + r]];
-      int hits = 0;
-      size_t next_k = 0;
-      auto add = [&](int k) {
-        const double rec = static_cast<double>(hits) / static_cast<double>(t.size());
+      prefix.assign(1, 0);  // validation items among the first p ranked
+      for (const Scored& c : ranked) prefix.push_back(prefix.back() + (std::binary_search(t.begin(), t.end(), c.item) ? 1 : 0));
+      for (const int k : ks) {
+        const double rec = expected_hits(ranked, prefix, std::min(static_cast<size_t>(k), ranked.size()), top_r) /
+                           static_cast<double>(t.size());
         sum[k] += rec;
         sum_sq[k] += rec * rec;
-      };
-      for (size_t pos = 0; pos < ranked.size(); ++pos) {
-        if (std::binary_search(t.begin(), t.end(), ranked[pos].item)) ++hits;
-        while (next_k < sorted_ks.size() && static_cast<size_t>(sorted_ks[next_k]) == pos + 1) add(sorted_ks[next_k++]);
       }
-      for (; next_k < sorted_ks.size(); ++next_k) add(sorted_ks[next_k]);
     }
   }
   for (const int k : ks) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -41,7 +42,7 @@ TEST(Recall, HandComputedCase) {
 
 // The streamed computation (blocks of 256 users x 4096 items, running top-K)
 // against a dense users x items score matrix, with excluded positives and
-// many tied scores.
+// many tied scores (integer embeddings: the GEMM's sums are exact).
 void expect_streamed_equals_dense(int64_t nu, int64_t ni, const std::vector<int>& ks, uint64_t seed) {
   const int64_t d = 4;
   Rng rng(seed);
@@ -64,18 +65,33 @@ void expect_streamed_equals_dense(int64_t nu, int64_t ni, const std::vector<int>
       if (vu == u) truth.insert(vi);
     if (truth.empty()) continue;
     ++evaluated;
-    std::vector<std::pair<float, int32_t>> scored;
+    std::vector<float> score(static_cast<size_t>(ni));
     for (int32_t i = 0; i < ni; ++i) {
       float s = 0;
       for (int64_t k = 0; k < d; ++k) s += users[u * d + k] * items[i * d + k];
-      if (g.has_edge(u, i)) s = -std::numeric_limits<float>::infinity();
-      scored.emplace_back(-s, i);  // ascending: best first, lower index first on ties
+      score[i] = g.has_edge(u, i) ? -std::numeric_limits<float>::infinity() : s;
     }
-    std::sort(scored.begin(), scored.end());
+    std::vector<float> sorted = score;
+    std::sort(sorted.begin(), sorted.end(), std::greater<float>());
     for (const int k : ks) {
-      int hits = 0;
-      for (int p = 0; p < k && p < ni; ++p) hits += truth.count(scored[p].second) > 0;
-      dense[k] += static_cast<double>(hits) / truth.size();
+      // Expected hits under random tie-breaking, by definition: whole hits
+      // above the K-th score, r/g of one per validation item in its group.
+      const float kth = sorted[std::min<int64_t>(k, ni) - 1];
+      double above = 0, group = 0, group_truth = 0, hits_above = 0, finite_hits = 0;
+      for (int32_t i = 0; i < ni; ++i) {
+        const bool hit = truth.count(i) > 0;
+        finite_hits += hit && std::isfinite(score[i]);
+        if (score[i] > kth) {
+          ++above;
+          hits_above += hit;
+        } else if (score[i] == kth) {
+          ++group;
+          group_truth += hit;
+        }
+      }
+      const double hits = std::isinf(kth) ? finite_hits
+                                          : hits_above + group_truth * (std::min<double>(k, ni) - above) / group;
+      dense[k] += hits / truth.size();
     }
   }
   EXPECT_EQ(streamed.users, evaluated);
@@ -87,6 +103,73 @@ TEST(Recall, StreamedEqualsTheDenseComputation) { expect_streamed_equals_dense(3
 
 // Fewer items than K, or than the 2K buffer: nothing is ever cut.
 TEST(Recall, StreamedEqualsTheDenseComputationOnFewItems) { expect_streamed_equals_dense(20, 7, {1, 3, 10}, 5); }
+
+TEST(Recall, TiesAtTheKthScoreCountAsExpectedHits) {
+  // One user, 1-d: item 0 scores 3, items 1-3 tie at 2, item 4 scores 1.
+  const float users[] = {1.0f};
+  const float items[] = {3.0f, 2.0f, 2.0f, 2.0f, 1.0f};
+  // Validation item 3 is the last of the tie group: index order would rank
+  // it out of the top 2 and 3, random tie-breaking gives it 1/3 and 2/3.
+  const RecallResult r = recall_at_k(users, items, 1, 5, 1, {{0, 3}}, nullptr, {1, 2, 3, 4});
+  EXPECT_DOUBLE_EQ(r.at(1), 0.0);
+  EXPECT_DOUBLE_EQ(r.at(2), 1.0 / 3);
+  EXPECT_DOUBLE_EQ(r.at(3), 2.0 / 3);
+  EXPECT_DOUBLE_EQ(r.at(4), 1.0);  // the whole group fits
+  // Two validation items in the group: each counts 1/3 at K 2, so 1/3 of 2.
+  const RecallResult two = recall_at_k(users, items, 1, 5, 1, {{0, 1}, {0, 3}}, nullptr, {2});
+  EXPECT_DOUBLE_EQ(two.at(2), 1.0 / 3);
+}
+
+TEST(Recall, TiesBeyondTheKeptCandidatesAreCounted) {
+  // 5000 items in two blocks, all tied but the first: the group at the K-th
+  // score is cut from the 2K buffer and passed over by the scan, in both
+  // item blocks. The validation items' place in the order does not matter.
+  std::vector<float> items(5000, 1.0f);
+  items[0] = 2.0f;
+  const float users[] = {1.0f, 1.0f};
+  const std::vector<std::pair<int32_t, int32_t>> val = {{0, 4999}, {1, 1}, {1, 2}};
+  const RecallResult r = recall_at_k(users, items.data(), 2, 5000, 1, val, nullptr, {1, 10});
+  EXPECT_DOUBLE_EQ(r.at(1), 0.0);
+  // 9 of the 4999 tied items fit in the top 10.
+  EXPECT_NEAR(r.at(10), 9.0 / 4999, 1e-15);
+}
+
+TEST(Recall, TheSameWhateverTheItemOrder) {
+  // Integer embeddings tie often; reversing the items (and the validation
+  // and training pairs with them) must not change any value.
+  const int32_t nu = 40, ni = 600;
+  const int64_t d = 3;
+  Rng rng(11);
+  std::vector<float> users(nu * d), items(ni * d), reversed(ni * d);
+  for (auto& x : users) x = static_cast<float>(std::round(rng.normal()));
+  for (auto& x : items) x = static_cast<float>(std::round(rng.normal()));
+  for (int64_t i = 0; i < ni; ++i) std::copy_n(&items[i * d], d, &reversed[(ni - 1 - i) * d]);
+  std::vector<std::pair<int32_t, int32_t>> train, val, train_r, val_r;
+  for (int32_t u = 0; u < nu; ++u)
+    for (int k = 0; k < 6; ++k) {
+      const auto i = static_cast<int32_t>(rng.below(ni)), j = static_cast<int32_t>(rng.below(ni));
+      train.emplace_back(u, i);
+      train_r.emplace_back(u, static_cast<int32_t>(ni - 1 - i));
+      val.emplace_back(u, j);
+      val_r.emplace_back(u, static_cast<int32_t>(ni - 1 - j));
+    }
+  const BipartiteGraph g(nu, ni, train), g_r(nu, ni, train_r);
+  const RecallResult a = recall_at_k(users.data(), items.data(), nu, ni, d, val, &g, {1, 5, 20});
+  const RecallResult b = recall_at_k(users.data(), reversed.data(), nu, ni, d, val_r, &g_r, {1, 5, 20});
+  for (const int k : {1, 5, 20}) EXPECT_NEAR(a.at(k), b.at(k), 1e-12) << "K=" << k;
+}
+
+TEST(Recall, ExcludedItemsAreNeverRecommended) {
+  // Three items, two of them the user's training positives; the validation
+  // item among them does not count even at K past the one remaining item.
+  const float users[] = {1.0f};
+  const float items[] = {1.0f, 2.0f, 3.0f};
+  const BipartiteGraph train(1, 3, {{0, 1}, {0, 2}});
+  const RecallResult r = recall_at_k(users, items, 1, 3, 1, {{0, 0}, {0, 2}}, &train, {1, 3, 10});
+  EXPECT_DOUBLE_EQ(r.at(1), 0.5);
+  EXPECT_DOUBLE_EQ(r.at(3), 0.5);
+  EXPECT_DOUBLE_EQ(r.at(10), 0.5);
+}
 
 TEST(Recall, StandardErrorOfAMean) {
   // {1, 2, 3, 4}: mean 2.5, sample variance 5/3, se sqrt(5/12).

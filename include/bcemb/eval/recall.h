@@ -2,6 +2,13 @@
 // Recall@K on the next time slice: for every user with validation edges, rank
 // all items by dot product (training positives excluded) and count how many
 // of the user's distinct validation items are in the top K; average over users.
+// Ties count as expected under uniformly random tie-breaking (McSherry &
+// Najork, ECIR 2008): when g items share the K-th score and the top K has
+// room for r of them, each validation item among the g counts r/g of a hit.
+// So the value does not depend on item order or on the rounding that decides
+// which of equal-scored items (e.g. cold items with the same attributes)
+// come first. Excluded positives and NaN scores rank as -inf and are never
+// recommended, even when fewer than K items remain.
 // Streamed: scores are computed for a block of users against a block of items
 // at a time and folded into a running top-K per user, so memory stays
 // O(block x block + users x K) whatever the catalogue size.
