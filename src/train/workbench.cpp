@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <sstream>
 
 #include "bcemb/compat/alignment.h"
@@ -18,6 +19,7 @@
 #include "bcemb/report/intended.h"
 #include "bcemb/train/version_fit.h"
 #include "bcemb/util/error.h"
+#include "bcemb/util/gemm.h"
 #include "bcemb/util/hash.h"
 #include "bcemb/util/progress.h"
 #include "bcemb/util/rng.h"
@@ -26,6 +28,19 @@
 namespace bcemb {
 
 namespace {
+
+// The GEMM kernels the ranks run, each once, as 52-bit hashes of their
+// names (exact in a double): each rank sends its own in its slot of a sum.
+std::string kernels_of_ranks(dist::Collective& c) {
+  auto t = torch::zeros({c.world_size()}, torch::kDouble);
+  t[c.rank()] = static_cast<double>(fnv1a64(gemm_kernel()) >> 12);
+  c.allreduce_sum(t);
+  std::set<uint64_t> kernels;
+  for (int r = 0; r < c.world_size(); ++r) kernels.insert(static_cast<uint64_t>(t[r].item<double>()));
+  std::string out;
+  for (const uint64_t k : kernels) out += std::to_string(k) + ",";
+  return out;
+}
 
 struct TrainedModel {
   PinSage model{nullptr};
@@ -95,8 +110,17 @@ struct Workbench::Impl {
                   config.batch_size, config.plan,         config.lr,            config.transform_lr,
                   config.weight_decay, config.lambda,     config.seed,          config.item_id_feature,
                   config.lambda_ramp_epochs, config.fanout, config.eval_users, config.distill_weight};
-    fingerprint = fnv1a64_hex(f.dump());
-    if (auto* c = dist::current()) c->agree("data, versions and training settings (fingerprint)", fingerprint);
+    const std::string settings = fnv1a64_hex(f.dump());
+    // The GEMM kernel changes training's and scoring's rounding, so a model
+    // or run made under another kernel is not reused. Ranks must agree on
+    // the settings but may run different kernels (hosts with different
+    // CPUs): the key then names each kernel the job ran.
+    std::string kernels = std::to_string(fnv1a64(gemm_kernel()) >> 12) + ",";
+    if (auto* c = dist::current()) {
+      c->agree("data, versions and training settings (fingerprint)", settings);
+      kernels = kernels_of_ranks(*c);
+    }
+    fingerprint = fnv1a64_hex(settings + "/" + kernels);
     if (!cache_dir.empty() && dist::writes_files()) make_dirs(cache_dir);
   }
 

@@ -180,3 +180,25 @@ def test_launch_returns_the_first_failure_and_prefixes_progress(tmp_path):
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 1
     assert "[rank 1] bcemb: error:" in bad.stderr and "[launch] rank" in bad.stderr
+
+
+def test_a_run_is_reused_only_under_the_same_gemm_kernels(tmp_path):
+    # The kernel changes training's rounding: a run made under another one is
+    # retrained.
+    kernel = json.loads(subprocess.run([BCEMB, "-q", "bench", "gemm", "--rows", "64", "--dim", "16", "--repeats", "1"],
+                                       capture_output=True, text=True, check=True, timeout=60).stdout)["gemm"]
+    reused = "complete run found in"
+    args = [*DATA, "--epochs", "1", "--strategy", "no-bc"]
+    single = [BCEMB, "train", *args, "--out", str(tmp_path / "one")]
+    assert reused not in subprocess.run(single, capture_output=True, text=True, check=True, timeout=300).stderr
+    assert reused in subprocess.run(single, capture_output=True, text=True, check=True, timeout=300).stderr
+    if kernel != "openblas":
+        other = subprocess.run(single, capture_output=True, text=True, check=True, timeout=300,
+                               env={**os.environ, "BCEMB_GEMM": "openblas"})
+        assert reused not in other.stderr
+    # Two ranks on this host run one kernel: their run is one that a single
+    # process reuses.
+    ranks = [BCEMB, "launch", "--nproc", "2", "--", "train", *args, "--out", str(tmp_path / "two")]
+    subprocess.run(ranks, capture_output=True, text=True, check=True, timeout=300)
+    single[single.index("--out") + 1] = str(tmp_path / "two")
+    assert reused in subprocess.run(single, capture_output=True, text=True, check=True, timeout=300).stderr
