@@ -17,7 +17,7 @@ const std::vector<std::string>& paper_strategies() {
 const std::string& strategy_grammar() {
   static const std::string g =
       "fix-m0 | finetune-m0 | no-bc | bc-aligner | "
-      "<joint|posthoc>-<lin|ortho|notrans>-<sloss|mloss>[-warm][-distill][-refit][-gauge][-anchor][-spread]"
+      "<joint|posthoc>-<lin|ortho|notrans>-<sloss|mloss>[-warm][-distill][-refit][-gauge][-anchor]"
       "[@lambda=X][@max-alignment=A][@max-intended-loss=P][@max-recall-loss=P][@max-mean-recall-loss=P]";
   return g;
 }
@@ -98,8 +98,7 @@ StrategySpec parse_strategy(const std::string& raw) {
     else if (parts[i] == "refit") s.refit = true;
     else if (parts[i] == "gauge") s.gauge = true;
     else if (parts[i] == "anchor") s.anchor = true;
-    else if (parts[i] == "spread") s.spread = true;
-    else unknown(raw, "option '" + parts[i] + "' must be warm, distill, refit, gauge, anchor or spread");
+    else unknown(raw, "option '" + parts[i] + "' must be warm, distill, refit, gauge or anchor");
   }
   const bool learnable = s.transform != TransformKind::Truncate;
   if (s.fitting == Fitting::PostHoc && !learnable) unknown(raw, "a post-hoc fit needs a learnable transform");
@@ -128,7 +127,6 @@ std::string StrategySpec::describe() const {
   if (refit) ss << ", B_k refit in closed form each epoch";
   if (gauge) ss << ", table reparametrised per node type (users G_k, items G_k^-T; scores unchanged)";
   if (anchor) ss << ", version-0 term anchored to M_0 on version k's graph";
-  if (spread) ss << ", users' and items' alignment errors each relative to their spread in version 0's space";
   if (lambda >= 0) ss << ", lambda " << lambda;
   if (max_alignment > 0) ss << ", lambda keeps the alignment loss <= " << max_alignment;
   if (max_intended_loss > 0) ss << ", lambda keeps the task loss within " << max_intended_loss << "% of the unconstrained";

@@ -43,8 +43,7 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }
 
 // Alignment error of B z against z_prev on the whole graph: mean of the
-// users' and the items' mean squared error (as the reference reports it),
-// each weighted as the target says.
+// users' and the items' mean squared error (as the reference reports it).
 double full_alignment(const torch::Tensor& z, BackwardTransform& transform, const AlignmentTarget& a, int64_t users) {
   torch::NoGradGuard no_grad;
   const auto mapped = transform->forward(transform->reparametrise(z, users));
@@ -54,8 +53,7 @@ double full_alignment(const torch::Tensor& z, BackwardTransform& transform, cons
                           a.offset.defined() ? a.offset.narrow(0, begin, rows) : torch::Tensor())
         .item<double>();
   };
-  const double wu = a.by_type() ? a.user_weight : 1.0, wi = a.by_type() ? a.item_weight : 1.0;
-  return 0.5 * (wu * part(0, users) + wi * part(users, n - users));
+  return 0.5 * (part(0, users) + part(users, n - users));
 }
 
 // The validation pairs of at most max_users users, drawn with a fixed seed
@@ -79,44 +77,6 @@ std::vector<std::pair<int32_t, int32_t>> validation_subset(const std::vector<std
 }
 
 }  // namespace
-
-torch::Tensor target_alignment_loss(const AlignmentTarget& a, const torch::Tensor& prev, const torch::Tensor& mapped,
-                                    int64_t users, const torch::Tensor& weights, const torch::Tensor& offset) {
-  if (!a.by_type()) return alignment_loss(a.loss, prev, mapped, a.frozen_chain, weights, offset);
-  auto part = [&](int64_t begin, int64_t rows) {
-    return alignment_loss(a.loss, prev.narrow(0, begin, rows), mapped.narrow(0, begin, rows), a.frozen_chain,
-                          weights.defined() ? weights.narrow(0, begin, rows) : torch::Tensor(),
-                          offset.defined() ? offset.narrow(0, begin, rows) : torch::Tensor());
-  };
-  // A batch without one of the types adds only the other's half.
-  const int64_t n = prev.size(0);
-  torch::Tensor loss = torch::zeros({}, prev.options());
-  if (users > 0) loss = loss + 0.5 * a.user_weight * part(0, users);
-  if (users < n) loss = loss + 0.5 * a.item_weight * part(users, n - users);
-  return loss;
-}
-
-torch::Tensor rows_weighted_for_fit(const torch::Tensor& rows, const AlignmentTarget& a, int64_t users) {
-  const int64_t n = rows.size(0);
-  if (!a.by_type() || users <= 0 || users >= n) return rows;
-  const auto share = [&](int64_t k) { return static_cast<double>(k) / static_cast<double>(n); };
-  return torch::cat({rows.narrow(0, 0, users) * std::sqrt(a.user_weight / (2 * share(users))),
-                     rows.narrow(0, users, n - users) * std::sqrt(a.item_weight / (2 * share(n - users)))});
-}
-
-std::pair<double, double> spread_weights(const torch::Tensor& z0, int64_t users) {
-  torch::NoGradGuard no_grad;
-  const int64_t n = z0.size(0);
-  if (users <= 0 || users >= n) throw Error("spread: a version's graph needs users and items");
-  auto variance = [&](int64_t begin, int64_t rows) {
-    const auto part = z0.narrow(0, begin, rows).to(torch::kDouble);
-    return (part - part.mean(0)).pow(2).sum(1).mean().item<double>();
-  };
-  const double vu = variance(0, users), vi = variance(users, n - users);
-  if (!(vu > 0) || !(vi > 0)) throw Error("spread: version 0's embeddings of one node type do not vary");
-  const double mean = 0.5 * (vu + vi);
-  return {mean / vu, mean / vi};
-}
 
 torch::Tensor embed_all(PinSage& model, const VersionGraph& vg) { return model->infer(vg.plans, dist::current()); }
 
@@ -363,11 +323,11 @@ double VersionFit::step(const Batch& b) {
     transform_->train();
     // The mean over the 3n rows, as each distinct node weighted by its count;
     // the three groups' means sum to 3 x that mean (equal group sizes).
-    const auto a = target_alignment_loss(*align_, align_->z_prev.index_select(0, b.target_nodes),
-                                         transform_->forward(transform_->reparametrise(targets, b.target_users)),
-                                         b.target_users, b.target_count,
-                                         align_->offset.defined() ? align_->offset.index_select(0, b.target_nodes)
-                                                                  : torch::Tensor());
+    const auto a = alignment_loss(align_->loss, align_->z_prev.index_select(0, b.target_nodes),
+                                  transform_->forward(transform_->reparametrise(targets, b.target_users)),
+                                  align_->frozen_chain, b.target_count,
+                                  align_->offset.defined() ? align_->offset.index_select(0, b.target_nodes)
+                                                           : torch::Tensor());
     if (trains_model()) {
       if (multiplier_) {
         // The multiplier moves on the global batch's losses, the same on every rank.
@@ -491,11 +451,9 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     if (trains_model()) res.task_loss.push_back(batches > 0 ? task_loss_sum_ / batches : 0.0);
     if (aligned() && align_->refit) {
       torch::NoGradGuard no_grad;
-      const int64_t nu = vg_.graph.num_users();
-      transform_->refit(rows_weighted_for_fit(
-                            transform_->reparametrise(trains_model() ? embed_all(model_, vg_) : *frozen_z_, nu),
-                            *align_, nu),
-                        rows_weighted_for_fit(align_->z_prev, *align_, nu));
+      transform_->refit(transform_->reparametrise(trains_model() ? embed_all(model_, vg_) : *frozen_z_,
+                                                  vg_.graph.num_users()),
+                        align_->z_prev);
     }
     res.train_seconds += seconds_since(t0);
     if (epoch % config_.eval_every != 0 && epoch != epochs) continue;

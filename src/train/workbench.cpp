@@ -10,7 +10,6 @@
 #include <optional>
 #include <set>
 #include <sstream>
-#include <tuple>
 
 #include "bcemb/compat/alignment.h"
 #include "bcemb/compat/transform.h"
@@ -303,13 +302,6 @@ struct Workbench::Impl {
       t.z_prev = anchored.prev;
       t.offset = anchored.offset;
     }
-    if (s.spread) {
-      std::tie(t.user_weight, t.item_weight) = spread_weights(m0_embeddings(k), vg.graph.num_users());
-      std::ostringstream msg;
-      msg << "[" << s.name << "] version " << k << ": alignment weights users " << t.user_weight << ", items "
-          << t.item_weight;
-      log_line(msg.str());
-    }
     t.lambda = s.lambda;
     t.max_alignment = s.max_alignment;
     t.max_intended_loss = s.max_intended_loss;
@@ -458,8 +450,7 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
               const std::lock_guard<std::mutex> lock(shared_mu);
               restore(*model, snapshot(*free.model));
             }
-            const int64_t nu = vg.graph.num_users();
-            transform->refit(rows_weighted_for_fit(z_free, target, nu), rows_weighted_for_fit(target.z_prev, target, nu));
+            transform->refit(z_free, target.z_prev);
             if (s.guarded() && transform->learnable()) {
               // The guard's fallback: the post-hoc fit of B_k to this model
               // (as the post-hoc strategy's, same seeds). The pull starts from

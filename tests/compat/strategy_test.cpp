@@ -35,7 +35,7 @@ TEST(Strategy, MisspeltPartsNameThePartAndListTheGrammar) {
                           "joint-lin-mloss-warm@max-recall-loss=1@max-intended-loss=1",
                           "joint-lin-mloss-warm@max-recall-loss=0", "joint-lin-mloss@max-mean-recall-loss=1",
                           "joint-lin-mloss-warm@max-recall-loss=1@max-mean-recall-loss=1",
-                          "joint-lin-mloss-warm@max-mean-recall-loss=-1", "joint-lin-mloss-sprea"}) {
+                          "joint-lin-mloss-warm@max-mean-recall-loss=-1"}) {
     try {
       parse_strategy(bad);
       FAIL() << bad << " parsed";
@@ -91,10 +91,6 @@ TEST(Strategy, NewPartsParse) {
   EXPECT_DOUBLE_EQ(budget.max_recall_loss, 0.0);
   EXPECT_TRUE(budget.guarded() && budget.constrained() && budget.needs_unconstrained());
   EXPECT_FALSE(parse_strategy("joint-lin-mloss-warm-gauge-anchor").guarded());
-  const StrategySpec spread = parse_strategy("joint-lin-mloss-warm-gauge-anchor-spread@max-mean-recall-loss=1");
-  EXPECT_TRUE(spread.spread && spread.anchor && spread.guarded());
-  EXPECT_FALSE(parse_strategy("joint-lin-mloss-warm-gauge-anchor").spread);
-  EXPECT_TRUE(parse_strategy("posthoc-lin-sloss-spread").model_is_nobc());
   try {
     parse_strategy("joint-lin-mloss@max-recall-loss=1");
     FAIL() << "a guard without warm parsed";

@@ -92,52 +92,6 @@ TEST(Training, LambdaRampsLinearlyOverTheWarmUpThenStays) {
   EXPECT_THROW(cfg.validate(), Error);
 }
 
-TEST(Training, SpreadWeightsAreTheMeanVarianceOverEachTypes) {
-  // Users spread with variance 8 (rows +-2 in both columns), items 2 (+-1).
-  const auto z0 = torch::tensor({2.f, 2.f, -2.f, -2.f, 1.f, -1.f, -1.f, 1.f, 1.f, 1.f, -1.f, -1.f}).reshape({6, 2});
-  const auto [wu, wi] = spread_weights(z0, 2);
-  EXPECT_NEAR(wu, 5.0 / 8.0, 1e-12);  // the mean variance (8 + 2) / 2 = 5 over each
-  EXPECT_NEAR(wi, 5.0 / 2.0, 1e-12);
-  EXPECT_THROW(spread_weights(z0, 0), Error);  // no users
-  EXPECT_THROW(spread_weights(torch::ones({4, 2}), 2), Error);  // no spread
-}
-
-TEST(Training, ByTypeLossWeighsUsersAndItemsApart) {
-  AlignmentTarget a;
-  a.loss = AlignmentLoss::SingleStep;
-  const auto prev = torch::zeros({3, 1});
-  const auto mapped = torch::tensor({1.f, 2.f, 4.f}).reshape({3, 1});  // one user, two items
-  // Without weights: the mean over rows, (1 + 4 + 16) / 3.
-  EXPECT_NEAR(target_alignment_loss(a, prev, mapped, 1).item<double>(), 7.0, 1e-6);
-  a.user_weight = 2;
-  a.item_weight = 0.5;
-  // (2 x 1 + 0.5 x (4 + 16) / 2) / 2
-  EXPECT_NEAR(target_alignment_loss(a, prev, mapped, 1).item<double>(), 3.5, 1e-6);
-  // Row counts weigh rows within a type: items (4 x 1 + 16 x 3) / 4.
-  EXPECT_NEAR(target_alignment_loss(a, prev, mapped, 1, torch::tensor({1.f, 1.f, 3.f})).item<double>(),
-              (2.0 + 0.5 * 13.0) / 2, 1e-6);
-}
-
-TEST(Training, WeightedRowsMakeLeastSquaresMinimiseTheByTypeLoss) {
-  // Users' targets want B = 1, items' B = 3: unweighted least squares over
-  // one user and three items lands near the items' map, the by-type weights
-  // move it to the weighted optimum (wu x 1 + wi x 3) / (wu + wi) (equal
-  // norms within each type).
-  AlignmentTarget a;
-  a.loss = AlignmentLoss::SingleStep;
-  a.user_weight = 3;
-  a.item_weight = 1;
-  const auto z = torch::ones({4, 1});
-  const auto target = torch::tensor({1.f, 3.f, 3.f, 3.f}).reshape({4, 1});
-  BackwardTransform plain(TransformKind::Linear, 1, 1), weighted(TransformKind::Linear, 1, 1);
-  plain->refit(z, target);
-  weighted->refit(rows_weighted_for_fit(z, a, 1), rows_weighted_for_fit(target, a, 1));
-  EXPECT_NEAR(plain->to_matrix().at(0, 0), 2.5, 1e-5);
-  EXPECT_NEAR(weighted->to_matrix().at(0, 0), 1.5, 1e-5);
-  a.user_weight = a.item_weight = 0;  // not by type: the rows as they are
-  EXPECT_TRUE(torch::equal(rows_weighted_for_fit(z, a, 1), z));
-}
-
 TEST(Training, JobsMustBeZeroOrPositive) {
   TrainConfig cfg;
   cfg.jobs = 0;

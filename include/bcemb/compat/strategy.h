@@ -25,12 +25,6 @@
 //                anchor   mloss: the version-0 term aims at M_0 on version k's graph
 //                         (what fix-m0 serves) rather than through z_{k-1}, so
 //                         alignment errors do not accumulate along the chain
-//                spread   the loss is the mean of the users' and the items'
-//                         alignment losses, each divided by the spread (variance)
-//                         of that node type in version 0's space (M_0 on version
-//                         k's graph) and times the two spreads' mean: a type whose
-//                         embeddings spread less (CiaoDVD's items, a tenth of the
-//                         users') is held to the same relative error
 //     settings   lambda=X             this strategy's alignment weight
 //                max-alignment=A      lambda follows a Lagrange multiplier keeping
 //                                     the alignment loss <= A (compat/constraint.h)
@@ -79,7 +73,6 @@ struct StrategySpec {
   bool refit = false;
   bool gauge = false;             // the table reparametrised per node type (users G, items G^-T)
   bool anchor = false;            // multi-step's version-0 term against M_0(G_k) (compat/alignment.h)
-  bool spread = false;            // users' and items' losses each relative to their spread (above)
   double lambda = -1;             // < 0: TrainConfig::lambda
   double max_alignment = 0;       // > 0: the alignment-loss bound
   double max_intended_loss = 0;   // > 0: the task-loss bound, percent over the unconstrained model's

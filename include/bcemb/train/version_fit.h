@@ -16,7 +16,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <utility>
 #include <string>
 #include <vector>
 
@@ -38,11 +37,6 @@ struct AlignmentTarget {
   torch::Tensor z_prev;                     // all nodes of version k's graph, d_{k-1} wide
   std::vector<torch::Tensor> frozen_chain;  // B_{k-1}, ..., B_1
   torch::Tensor offset;  // per node, or undefined: an anchored target's constant (compat/alignment.h)
-  // > 0 (strategy option spread): the loss is (user_weight L_users +
-  // item_weight L_items) / 2, each L the mean over that node type's rows;
-  // 0: the mean over all rows.
-  double user_weight = 0, item_weight = 0;
-  bool by_type() const { return user_weight > 0; }
   // How strongly it pulls (compat/strategy.h): a fixed lambda (< 0:
   // TrainConfig::lambda, ramped), or a bound kept by a Lagrange multiplier.
   double lambda = -1;
@@ -150,21 +144,6 @@ class VersionFit {
 // (layer by layer in chunks: PinSageImpl::infer; sharded over the ranks of a
 // data-parallel job, every rank gets every row).
 torch::Tensor embed_all(PinSage& model, const VersionGraph& vg);
-
-// The alignment loss of rows whose first `users` are users, weighted as `a`
-// says (by_type: the two types' losses weighted; else the mean over rows).
-// weights and offset as alignment_loss's.
-torch::Tensor target_alignment_loss(const AlignmentTarget& a, const torch::Tensor& prev, const torch::Tensor& mapped,
-                                    int64_t users, const torch::Tensor& weights = {},
-                                    const torch::Tensor& offset = {});
-// Rows scaled so that a least-squares fit on them (a closed-form refit)
-// minimises `a`'s weighting of the rows: each type's rows by
-// sqrt(weight / (2 x its share of the rows)) when by_type, else unchanged.
-torch::Tensor rows_weighted_for_fit(const torch::Tensor& rows, const AlignmentTarget& a, int64_t users);
-// The spread option's weights from version 0's embeddings of version k's
-// nodes (users first): each type's variance (mean squared distance to its
-// mean), and weight = the two variances' mean / the type's.
-std::pair<double, double> spread_weights(const torch::Tensor& z0, int64_t users);
 
 // Recall@K of a graph's embeddings (users, then items) on validation pairs,
 // training positives excluded; in a data-parallel job each rank ranks the
