@@ -1,6 +1,8 @@
 #include "bcemb/eval/alignment_error.h"
 
 #include <cmath>
+#include <limits>
+#include <vector>
 
 #include "bcemb/util/error.h"
 
@@ -25,6 +27,35 @@ double mean_row_distance(const Matrix& a, const Matrix& b) {
     throw Error("alignment error: shapes " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " and " +
                 std::to_string(b.rows) + "x" + std::to_string(b.cols) + " differ");
   return mean_row_distance(a.data.data(), b.data.data(), a.rows, a.cols);
+}
+
+RowAlignment row_alignment(const Matrix& a, const Matrix& ref, int64_t begin, int64_t end) {
+  if (a.rows != ref.rows || a.cols != ref.cols)
+    throw Error("alignment error: shapes " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " and " +
+                std::to_string(ref.rows) + "x" + std::to_string(ref.cols) + " differ");
+  if (begin < 0 || end > a.rows || begin > end) throw Error("alignment error: rows outside the embeddings");
+  RowAlignment out;
+  const int64_t n = end - begin, d = a.cols;
+  if (n == 0) return out;
+  std::vector<double> mean(static_cast<size_t>(d), 0.0);
+  double squared = 0;
+  for (int64_t r = begin; r < end; ++r)
+    for (int64_t c = 0; c < d; ++c) mean[static_cast<size_t>(c)] += ref.at(r, c);
+  for (double& m : mean) m /= static_cast<double>(n);
+  double spread = 0;
+  for (int64_t r = begin; r < end; ++r) {
+    double s = 0;
+    for (int64_t c = 0; c < d; ++c) {
+      const double diff = static_cast<double>(a.at(r, c)) - ref.at(r, c), dev = ref.at(r, c) - mean[static_cast<size_t>(c)];
+      s += diff * diff;
+      spread += dev * dev;
+    }
+    out.mean_distance += std::sqrt(s);
+    squared += s;
+  }
+  out.mean_distance /= static_cast<double>(n);
+  out.relative = spread > 0 ? std::sqrt(squared / spread) : std::numeric_limits<double>::quiet_NaN();
+  return out;
 }
 
 }  // namespace bcemb

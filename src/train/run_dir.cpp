@@ -1,6 +1,8 @@
 #include "bcemb/train/run_dir.h"
 
+#include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "bcemb/io/atomic_file.h"
 #include "bcemb/io/line_reader.h"
@@ -27,6 +29,11 @@ nlohmann::json to_json(const VersionMetrics& m) {
   j["plan"] = m.fit.plan;
   j["fit_alignment"] = m.fit.alignment;
   j["alignment_error"] = m.alignment_error;
+  auto by_type = [](const RowAlignment& a) {
+    return nlohmann::json{{"mean_distance", a.mean_distance},
+                          {"relative", std::isnan(a.relative) ? nlohmann::json() : nlohmann::json(a.relative)}};
+  };
+  j["alignment_by_type"] = {{"users", by_type(m.user_alignment)}, {"items", by_type(m.item_alignment)}};
   nlohmann::json curve = nlohmann::json::array();
   for (const auto& p : m.fit.curve)
     curve.push_back({{"epoch", p.epoch}, {"loss", p.loss}, {"recall", p.recall}, {"alignment", p.alignment},
@@ -54,6 +61,15 @@ VersionMetrics version_metrics_from_json(const nlohmann::json& j, const std::str
     m.fit.plan = j.value("plan", "");
     m.fit.alignment = j.at("fit_alignment").get<double>();
     m.alignment_error = j.at("alignment_error").get<double>();
+    if (j.contains("alignment_by_type")) {  // absent in metrics written before it was recorded
+      auto by_type = [](const nlohmann::json& t) {
+        const auto& rel = t.at("relative");
+        return RowAlignment{t.at("mean_distance").get<double>(),
+                            rel.is_null() ? std::numeric_limits<double>::quiet_NaN() : rel.get<double>()};
+      };
+      m.user_alignment = by_type(j.at("alignment_by_type").at("users"));
+      m.item_alignment = by_type(j.at("alignment_by_type").at("items"));
+    }
     for (const auto& p : j.at("curve"))
       m.fit.curve.push_back({p.at("epoch").get<int>(), p.at("loss").get<double>(), p.at("recall").get<double>(),
                              p.at("alignment").get<double>(), p.at("train_seconds").get<double>(),

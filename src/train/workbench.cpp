@@ -489,6 +489,8 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
       const Matrix compat0 = chain.apply(to_matrix(z), k, 0);
       const Matrix ref = to_matrix(m0_embeddings(k));
       vm.alignment_error = mean_row_distance(compat0, ref);
+      vm.user_alignment = row_alignment(compat0, ref, 0, nu);
+      vm.item_alignment = row_alignment(compat0, ref, nu, nu + ni);
     }
     if (writer) {
       make_dirs(rd.version_dir(k));
@@ -509,6 +511,8 @@ StrategyResult Workbench::Impl::train_run(const StrategySpec& s, const std::stri
     std::ostringstream msg;
     msg << "[" << s.name << "] version " << k << " done: Recall@" << config.primary_k << " "
         << fit.recall.recall[config.primary_k] << ", alignment error " << vm.alignment_error;
+    if (k > 0)
+      msg << " (relative: users " << vm.user_alignment.relative << ", items " << vm.item_alignment.relative << ")";
     log_line(msg.str());
     result.versions.push_back(std::move(vm));
     prev = model;

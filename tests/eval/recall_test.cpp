@@ -198,5 +198,23 @@ TEST(AlignmentError, MeanEuclideanDistanceOverRows) {
   EXPECT_THROW(mean_row_distance(a, Matrix(3, 2)), Error);
 }
 
+TEST(AlignmentError, PerNodeTypeRelativeToTheReferenceSpread) {
+  // Reference rows 0-1 (users) spread +-2 around 0 in both columns (squared
+  // spread 8 each), rows 2-3 (items) +-1 in one (1 each). Every row is off by 1.
+  Matrix ref(4, 2), a(4, 2);
+  const float r[] = {2, 2, -2, -2, 1, 0, -1, 0};
+  std::copy(r, r + 8, ref.data.begin());
+  a.data = ref.data;
+  for (int64_t i = 0; i < 4; ++i) a.at(i, 1) += 1;
+  const RowAlignment users = row_alignment(a, ref, 0, 2), items = row_alignment(a, ref, 2, 4);
+  EXPECT_DOUBLE_EQ(users.mean_distance, 1.0);
+  EXPECT_DOUBLE_EQ(items.mean_distance, 1.0);
+  EXPECT_NEAR(users.relative, std::sqrt(2.0 / 16.0), 1e-12);  // the same distance is small next to the users' spread
+  EXPECT_NEAR(items.relative, 1.0, 1e-12);
+  EXPECT_EQ(row_alignment(a, ref, 2, 2).mean_distance, 0.0);  // no rows
+  EXPECT_TRUE(std::isnan(row_alignment(a, a, 0, 1).relative));  // one row: no spread
+  EXPECT_THROW(row_alignment(a, ref, 0, 5), Error);
+}
+
 }  // namespace
 }  // namespace bcemb

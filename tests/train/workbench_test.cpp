@@ -66,6 +66,16 @@ TEST(Workbench, StrategiesWriteRunsThatComposeToVersionZero) {
   const Matrix compat0 = joint.chain().apply(z, 2, 0);
   EXPECT_EQ(compat0.cols, 8);
   EXPECT_EQ(joint.ids(2, "users").size(), static_cast<size_t>(z.rows));
+  // Per node type: the node-weighted mean of the two types' distances is the
+  // reported error, and the metrics file keeps both.
+  const VersionMetrics& v2 = results[3].versions[2];
+  EXPECT_NEAR((v2.users * v2.user_alignment.mean_distance + v2.items * v2.item_alignment.mean_distance) /
+                  (v2.users + v2.items),
+              v2.alignment_error, 1e-6);
+  EXPECT_GT(v2.user_alignment.relative, 0.0);
+  EXPECT_GT(v2.item_alignment.relative, 0.0);
+  EXPECT_DOUBLE_EQ(joint.metrics(2).item_alignment.relative, v2.item_alignment.relative);
+  EXPECT_DOUBLE_EQ(joint.metrics(2).user_alignment.mean_distance, v2.user_alignment.mean_distance);
   // Joint training aligns far better than independent training.
   EXPECT_LT(results[3].versions[2].alignment_error, 0.5 * results[1].versions[2].alignment_error);
   EXPECT_LT(results[2].versions[2].alignment_error, results[1].versions[2].alignment_error);

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "bcemb/compat/composition.h"
+#include "bcemb/eval/alignment_error.h"
 #include "bcemb/io/npy.h"
 #include "bcemb/train/fit_result.h"
 
@@ -26,6 +27,7 @@ struct VersionMetrics {
   int32_t users = 0, items = 0;
   FitResult fit;
   double alignment_error = 0;  // version-0-compatible embedding vs fix-m0's, mean L2 over nodes
+  RowAlignment user_alignment, item_alignment;  // the same per node type (eval/alignment_error.h)
 };
 
 struct StrategyResult {
