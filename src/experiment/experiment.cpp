@@ -15,6 +15,7 @@
 #include "bcemb/consumer/tasks.h"
 #include "bcemb/eval/roc_auc.h"
 #include "bcemb/io/atomic_file.h"
+#include "bcemb/io/json_number.h"
 #include "bcemb/report/intended.h"
 #include "bcemb/report/pareto.h"
 #include "bcemb/report/plot.h"
@@ -338,8 +339,6 @@ double mean_of(const std::vector<double>& v) {
   return n ? s / n : kNaN;
 }
 
-nlohmann::json num(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
-
 // What one evaluation's noise is next to the intended numbers: no-bc's
 // Recall@K per version 1..K-1 with its standard error over the validation
 // users, relative to its value. JSON arrays (null where unknown); empty when
@@ -573,9 +572,9 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
       nlohmann::json versions = nlohmann::json::array();
       for (int k = 0; k < K; ++k) {
         const Score& sc = auc[s][t][static_cast<size_t>(k)];
-        versions.push_back({{"version", k}, {"auc", num(sc.mean)}, {"std", num(sc.std)}});
+        versions.push_back({{"version", k}, {"auc", json_number(sc.mean)}, {"std", json_number(sc.std)}});
       }
-      per[t] = {{"mean_auc", num(mine)}, {"degradation_vs_fix_m0_pct", num(deg)}, {"per_version", versions}};
+      per[t] = {{"mean_auc", json_number(mine)}, {"degradation_vs_fix_m0_pct", json_number(deg)}, {"per_version", versions}};
       cells.push_back(fmt(mine, 4));
     }
     per_task.rows.push_back(cells);
@@ -591,7 +590,7 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
     nlohmann::json recall_se = nlohmann::json::array(), val_users = nlohmann::json::array();
     for (const auto& v : results[i].versions) {
       const auto it = v.fit.recall.se.find(train.primary_k);
-      recall_se.push_back(it == v.fit.recall.se.end() ? nlohmann::json(nullptr) : num(it->second));
+      recall_se.push_back(it == v.fit.recall.se.end() ? nlohmann::json(nullptr) : json_number(it->second));
       val_users.push_back(v.fit.recall.users);
     }
     if (s == "no-bc") noise = noise_note(ir.recall, recall_se, val_users, train.primary_k);
@@ -599,10 +598,10 @@ nlohmann::json run_experiment(const Dataset& ds, const SliceSpec& slices, const 
     summary.rows.push_back({s, fmt_signed(ir.degradation_pct), fmt_signed(unintended), fmt_signed(sum),
                             fmt(ir.mean_alignment_error, 3)});
     strategies.push_back({{"strategy", s},
-                          {"intended_degradation_pct", num(ir.degradation_pct)},
-                          {"unintended_degradation_pct", num(unintended)},
-                          {"sum_pct", num(sum)},
-                          {"alignment_error", num(ir.mean_alignment_error)},
+                          {"intended_degradation_pct", json_number(ir.degradation_pct)},
+                          {"unintended_degradation_pct", json_number(unintended)},
+                          {"sum_pct", json_number(sum)},
+                          {"alignment_error", json_number(ir.mean_alignment_error)},
                           {"recall_per_version", ir.recall},
                           {"recall_se_per_version", recall_se},
                           {"validation_users_per_version", val_users},

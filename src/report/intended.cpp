@@ -3,6 +3,7 @@
 #include <cmath>
 #include <limits>
 
+#include "bcemb/io/json_number.h"
 #include "bcemb/util/error.h"
 
 namespace bcemb {
@@ -61,15 +62,14 @@ Table intended_table(const std::vector<IntendedRow>& rows, int k) {
 
 nlohmann::json intended_json(const std::vector<IntendedRow>& rows, int k) {
   nlohmann::json j = nlohmann::json::array();
-  auto num = [](double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); };
   for (const auto& r : rows)
     j.push_back({{"strategy", r.strategy},
                  {"k", k},
                  {"recall_per_version", r.recall},
                  {"mean_recall", r.mean_recall},
-                 {"degradation_vs_nobc_pct", num(r.degradation_pct)},
+                 {"degradation_vs_nobc_pct", json_number(r.degradation_pct)},
                  {"alignment_error_per_version", r.alignment_error},
-                 {"mean_alignment_error", num(r.mean_alignment_error)}});
+                 {"mean_alignment_error", json_number(r.mean_alignment_error)}});
   return j;
 }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "bcemb/io/json_number.h"
 #include "bcemb/util/error.h"
 
 namespace bcemb {
@@ -43,13 +44,11 @@ double number(const nlohmann::json& j) {
   return j.is_number() ? j.get<double>() : std::numeric_limits<double>::quiet_NaN();
 }
 
-nlohmann::json num(double x) { return std::isnan(x) ? nlohmann::json(nullptr) : nlohmann::json(x); }
-
 nlohmann::json summary(const std::vector<double>& v) {
   const MeanStd m = mean_std(v);
   nlohmann::json per = nlohmann::json::array();
-  for (const double x : v) per.push_back(num(x));
-  return {{"mean", num(m.mean)}, {"std", num(m.std)}, {"n", m.n}, {"per_seed", per}};
+  for (const double x : v) per.push_back(json_number(x));
+  return {{"mean", json_number(m.mean)}, {"std", json_number(m.std)}, {"n", m.n}, {"per_seed", per}};
 }
 
 }  // namespace
@@ -78,8 +77,8 @@ nlohmann::json aggregate_seeds(const std::vector<nlohmann::json>& per_seed, cons
           std::vector<double> xs;
           for (const auto* r : rows) xs.push_back(r->contains(ptr) && i < r->at(ptr).size() ? number(r->at(ptr)[i]) : NAN);
           const MeanStd m = mean_std(xs);
-          means.push_back(num(m.mean));
-          stds.push_back(num(m.std));
+          means.push_back(json_number(m.mean));
+          stds.push_back(json_number(m.std));
         }
         agg[key] = {{"mean", means}, {"std", stds}, {"n", rows.size()}};
       } else {

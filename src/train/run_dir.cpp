@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "bcemb/io/atomic_file.h"
+#include "bcemb/io/json_number.h"
 #include "bcemb/io/line_reader.h"
 #include "bcemb/util/error.h"
 
@@ -31,7 +32,7 @@ nlohmann::json to_json(const VersionMetrics& m) {
   j["alignment_error"] = m.alignment_error;
   auto by_type = [](const RowAlignment& a) {
     return nlohmann::json{{"mean_distance", a.mean_distance},
-                          {"relative", std::isnan(a.relative) ? nlohmann::json() : nlohmann::json(a.relative)}};
+                          {"relative", json_number(a.relative)}};
   };
   j["alignment_by_type"] = {{"users", by_type(m.user_alignment)}, {"items", by_type(m.item_alignment)}};
   nlohmann::json curve = nlohmann::json::array();
