@@ -8,6 +8,16 @@
 
 namespace bcemb {
 
+namespace {
+
+void check_same_shape(const Matrix& a, const Matrix& b) {
+  if (a.rows != b.rows || a.cols != b.cols)
+    throw Error("alignment error: shapes " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " and " +
+                std::to_string(b.rows) + "x" + std::to_string(b.cols) + " differ");
+}
+
+}  // namespace
+
 double mean_row_distance(const float* a, const float* b, int64_t rows, int64_t cols) {
   if (rows == 0) return 0.0;
   double total = 0;
@@ -23,16 +33,12 @@ double mean_row_distance(const float* a, const float* b, int64_t rows, int64_t c
 }
 
 double mean_row_distance(const Matrix& a, const Matrix& b) {
-  if (a.rows != b.rows || a.cols != b.cols)
-    throw Error("alignment error: shapes " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " and " +
-                std::to_string(b.rows) + "x" + std::to_string(b.cols) + " differ");
+  check_same_shape(a, b);
   return mean_row_distance(a.data.data(), b.data.data(), a.rows, a.cols);
 }
 
 RowAlignment row_alignment(const Matrix& a, const Matrix& ref, int64_t begin, int64_t end) {
-  if (a.rows != ref.rows || a.cols != ref.cols)
-    throw Error("alignment error: shapes " + std::to_string(a.rows) + "x" + std::to_string(a.cols) + " and " +
-                std::to_string(ref.rows) + "x" + std::to_string(ref.cols) + " differ");
+  check_same_shape(a, ref);
   if (begin < 0 || end > a.rows || begin > end) throw Error("alignment error: rows outside the embeddings");
   RowAlignment out;
   const int64_t n = end - begin, d = a.cols;

@@ -29,11 +29,14 @@ namespace bcemb {
 
 namespace {
 
-// The GEMM kernels the ranks run, each once, as 52-bit hashes of their
-// names (exact in a double): each rank sends its own in its slot of a sum.
+// This process's GEMM kernel as a 52-bit hash of its name (exact in a double).
+uint64_t kernel_key() { return fnv1a64(gemm_kernel()) >> 12; }
+
+// The GEMM kernels the ranks run, each once: each rank sends its key in its
+// slot of a sum.
 std::string kernels_of_ranks(dist::Collective& c) {
   auto t = torch::zeros({c.world_size()}, torch::kDouble);
-  t[c.rank()] = static_cast<double>(fnv1a64(gemm_kernel()) >> 12);
+  t[c.rank()] = static_cast<double>(kernel_key());
   c.allreduce_sum(t);
   std::set<uint64_t> kernels;
   for (int r = 0; r < c.world_size(); ++r) kernels.insert(static_cast<uint64_t>(t[r].item<double>()));
@@ -115,7 +118,7 @@ struct Workbench::Impl {
     // or run made under another kernel is not reused. Ranks must agree on
     // the settings but may run different kernels (hosts with different
     // CPUs): the key then names each kernel the job ran.
-    std::string kernels = std::to_string(fnv1a64(gemm_kernel()) >> 12) + ",";
+    std::string kernels = std::to_string(kernel_key()) + ",";
     if (auto* c = dist::current()) {
       c->agree("data, versions and training settings (fingerprint)", settings);
       kernels = kernels_of_ranks(*c);
