@@ -392,8 +392,13 @@ CurvePoint VersionFit::evaluate(int epoch, BackwardTransform& transform) {
 }
 
 FitResult VersionFit::run(int epochs, const std::string& label) {
-  // Aligned fits choose only after the warm-up, unless the run is too short for one.
-  const int select_after = aligned() && config_.warmup_epochs < epochs ? config_.warmup_epochs : 0;
+  // Aligned fits choose only after the warm-up, unless the run is too short
+  // for one: choosing on recall alone, a fit from scratch would keep an early
+  // epoch that has not aligned yet. A recall guard chooses the most aligned
+  // epoch within its bound and starts from the trained no-bc model, so there
+  // the warm-up would only take candidates away.
+  const bool guarded = aligned() && align_->max_recall_loss.has_value();
+  const int select_after = aligned() && !guarded && config_.warmup_epochs < epochs ? config_.warmup_epochs : 0;
   FitResult res;
   Progress progress(label, epochs);
   std::vector<torch::Tensor> best_model, best_transform;

@@ -113,6 +113,10 @@ struct Workbench::Impl {
                   config.batch_size, config.plan,         config.lr,            config.transform_lr,
                   config.weight_decay, config.lambda,     config.seed,          config.item_id_feature,
                   config.lambda_ramp_epochs, config.fanout, config.eval_users, config.distill_weight};
+    // Which epoch a fit keeps for the same settings: raised when that rule
+    // changes (2: recall guards choose among every epoch), so older runs and
+    // models are trained again rather than reused.
+    f["selection"] = 2;
     const std::string settings = fnv1a64_hex(f.dump());
     // The GEMM kernel changes training's and scoring's rounding, so a model
     // or run made under another kernel is not reused. Ranks must agree on
