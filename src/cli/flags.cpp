@@ -105,7 +105,7 @@ void TrainFlags::add(CLI::App* app) {
   app->add_option("--eval-users", config.eval_users,
                   "per-epoch Recall on at most this many validation users (fixed subset; 0 = all)")
       ->capture_default_str();
-  app->add_option("--warmup", config.warmup_epochs, "aligned fits pick their best epoch after this many")
+  app->add_option("--warmup", config.warmup_epochs, "aligned fits pick their best epoch after this many (recall guards: among all)")
       ->capture_default_str();
   app->add_option("--posthoc-epochs", config.posthoc_epochs, "epochs of post-hoc B fitting (0 = --epochs)")
       ->capture_default_str();

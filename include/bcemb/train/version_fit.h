@@ -9,8 +9,8 @@
 // Epochs sample BPR triples; the alignment is evaluated on the batch's users,
 // positive and negative items (on each distinct node once, weighted by how
 // often it occurs: the same loss as over the repeated rows). The best epoch is kept: by validation
-// Recall@K when M_k trains (after a warm-up if aligned; bounded fits by
-// selection_score), else by alignment error.
+// Recall@K when M_k trains (after a warm-up if aligned, except under a recall
+// guard; bounded fits by selection_score), else by alignment error.
 #include <torch/torch.h>
 
 #include <map>
