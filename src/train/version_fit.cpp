@@ -412,7 +412,7 @@ FitResult VersionFit::run(int epochs, const std::string& label) {
     if (trains_model()) best_model = snapshot(*model_);
     if (transform) best_transform = snapshot(*transform);
   };
-  if (trains_model() && aligned() && align_->max_recall_loss) {
+  if (trains_model() && guarded) {
     // The recall guard's fallback as epoch 0: the starting model with the fallback transform.
     BackwardTransform& start_transform = fallback_ ? fallback_ : transform_;
     const CurvePoint start = evaluate(0, start_transform);
